@@ -1,0 +1,3 @@
+using CartRecovery.Bench.Infrastructure;
+
+return await ScenarioRunner.RunAsync(args);

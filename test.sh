@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine (as root): installs what the tests need,
+# starts a local PostgreSQL, creates the test role, runs every test project, and prints
+# "N passed, M failed" as the last line.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+log() { echo "[test.sh] $*" >&2; }
+
+need=()
+command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+[ -e /usr/lib/x86_64-linux-gnu/librdkafka.so.1 ] || ls /usr/lib/*/librdkafka.so.1 >/dev/null 2>&1 || need+=(librdkafka-dev)
+command -v promtool >/dev/null || need+=(prometheus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+/usr/bin/python3 -c 'import xgboost' >/dev/null 2>&1 || need+=(python3-xgboost)
+command -v node >/dev/null || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 || log "apt-get failed"
+fi
+
+ver=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
+if [ -n "$ver" ]; then
+  pg_ctlcluster "$ver" main status >/dev/null 2>&1 || pg_ctlcluster "$ver" main start >&2
+  for _ in $(seq 1 30); do su postgres -c "psql -qAtc 'select 1'" >/dev/null 2>&1 && break; sleep 1; done
+  su postgres -c "psql -qAtc \"select 1 from pg_roles where rolname='cartrecovery'\"" | grep -q 1 ||
+    su postgres -c "psql -qc \"create role cartrecovery login createdb superuser password 'cartrecovery'\"" >&2
+  su postgres -c "psql -qAtc \"select 1 from pg_database where datname='cartrecovery'\"" | grep -q 1 ||
+    su postgres -c "psql -qc 'create database cartrecovery owner cartrecovery'" >&2
+fi
+export CARTRECOVERY_TEST_PG="Host=127.0.0.1;Port=5432;Username=cartrecovery;Password=cartrecovery;Database=postgres"
+
+results=$(mktemp -d)
+log "building"
+if ! dotnet build CartRecovery.sln -c Release -nologo -v q >"$results/build.log" 2>&1; then
+  cat "$results/build.log" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log "running tests"
+dotnet test CartRecovery.sln -c Release --no-build --nologo --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/test.log" >&2
+status=${PIPESTATUS[0]}
+
+# Count outcomes from the TRX files (one per test assembly) rather than console text.
+passed=0; failed=0
+for f in "$results"/*.trx; do
+  [ -e "$f" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$f" | head -1)
+  get() { echo "$counters" | grep -oE " $1=\"[0-9]+\"" | grep -oE '[0-9]+' || echo 0; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+done
+# A crashed or aborted assembly leaves no failed test rows: count it as a failure.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
