@@ -24,6 +24,12 @@ ver=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 if [ -n "$ver" ]; then
   pg_ctlcluster "$ver" main status >/dev/null 2>&1 || pg_ctlcluster "$ver" main start >&2
   for _ in $(seq 1 30); do su postgres -c "psql -qAtc 'select 1'" >/dev/null 2>&1 && break; sleep 1; done
+  # Several test assemblies and silo processes run at once; the default of 100 connections is tight.
+  if [ "$(su postgres -c "psql -qAtc 'show max_connections'")" -lt 400 ]; then
+    su postgres -c "psql -qc 'alter system set max_connections = 400'" >&2
+    pg_ctlcluster "$ver" main restart >&2
+    for _ in $(seq 1 30); do su postgres -c "psql -qAtc 'select 1'" >/dev/null 2>&1 && break; sleep 1; done
+  fi
   su postgres -c "psql -qAtc \"select 1 from pg_roles where rolname='cartrecovery'\"" | grep -q 1 ||
     su postgres -c "psql -qc \"create role cartrecovery login createdb superuser password 'cartrecovery'\"" >&2
   su postgres -c "psql -qAtc \"select 1 from pg_database where datname='cartrecovery'\"" | grep -q 1 ||
