@@ -47,6 +47,6 @@ public abstract class Grain
 
     protected void UnregisterReminder(string name) => Activation.Runtime.Reminders.Unregister(Activation, name);
 
-    /// <summary>Names of this grain's registered reminders.</summary>
-    protected IReadOnlyCollection<string> RegisteredReminders => Activation.Runtime.Reminders.NamesOf(Activation.Id);
+    /// <summary>When this grain's reminder is next due, or null when it is not registered.</summary>
+    protected DateTimeOffset? ReminderDueAt(string name) => Activation.Runtime.Reminders.DueAt(Activation.Id, name);
 }

@@ -137,7 +137,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         Metrics.Dispose();
     }
 
-    public TGrain GetGrain<TGrain>(string key) where TGrain : IGrain
+    public TGrain GetGrain<TGrain>(string key) where TGrain : class
     {
         var registration = _registry.ForInterface(typeof(TGrain));
         if (string.IsNullOrWhiteSpace(key))

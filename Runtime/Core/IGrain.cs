@@ -1,6 +1,9 @@
 namespace CartRecovery.Runtime;
 
-/// <summary>Marker for grain interfaces. Every method must return <see cref="Task"/> or <see cref="Task{T}"/>.</summary>
+/// <summary>
+/// Optional marker for grain interfaces. Any interface registered with AddGrain works (so contract
+/// assemblies need no reference to the runtime); every method must return <see cref="Task"/> or <see cref="Task{T}"/>.
+/// </summary>
 public interface IGrain;
 
 /// <summary>Grains that receive durable reminders.</summary>
@@ -25,7 +28,7 @@ public enum DeactivationReason
 /// <summary>Gets typed references to grains by key.</summary>
 public interface IGrainFactory
 {
-    TGrain GetGrain<TGrain>(string key) where TGrain : IGrain;
+    TGrain GetGrain<TGrain>(string key) where TGrain : class;
 }
 
 /// <summary>Marks a grain constructor parameter of type <see cref="IPersistentState{T}"/>.</summary>

@@ -45,7 +45,7 @@ public static class RuntimeServiceCollectionExtensions
 
     /// <summary>Registers a grain class for an interface under a stable type name (stored with its state).</summary>
     public static IServiceCollection AddGrain<TInterface, TImplementation>(this IServiceCollection services, string typeName)
-        where TInterface : IGrain
+        where TInterface : class
         where TImplementation : Grain, TInterface
     {
         services.AddSingleton(new GrainTypeDescriptor(typeName, typeof(TInterface), typeof(TImplementation)));

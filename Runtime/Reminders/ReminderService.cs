@@ -48,9 +48,6 @@ public sealed class ReminderService
         }
     }
 
-    internal IReadOnlyCollection<string> NamesOf(GrainId grain) =>
-        _entries.Keys.Where(k => k.Grain == grain).Select(k => k.Name).ToArray();
-
     /// <summary>When a reminder is next due, or null.</summary>
     public DateTimeOffset? DueAt(GrainId grain, string name) => _entries.TryGetValue((grain, name), out var e) ? e.DueAt : null;
 

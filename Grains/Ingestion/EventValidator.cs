@@ -1,0 +1,238 @@
+using System.Text.Json;
+using CartRecovery.Grains.Abstractions.Events;
+using CartRecovery.Grains.Json;
+
+namespace CartRecovery.Grains.Ingestion;
+
+/// <summary>
+/// Turns untrusted JSON into valid events. Each event of a batch stands alone: a bad one is
+/// reported with its index, field and reason and changes nothing; the others go ahead.
+/// </summary>
+public sealed class EventValidator(TimeProvider time)
+{
+    public const int MaxBatch = 1000;
+    public const int MaxBodyBytes = 1024 * 1024;
+    private const int MaxId = 128;
+    private const int MaxText = 256;
+    private const int MaxUrl = 2048;
+    private const int MaxSkus = 500;
+    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Parses a request body: one event object, an array of events, or {"events": [...]}.</summary>
+    public (List<StorefrontEvent> Valid, IngestResult Result) ParseBatch(ReadOnlySpan<byte> body)
+    {
+        var result = new IngestResult();
+        var valid = new List<StorefrontEvent>();
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            throw new BadBatchException($"body: not valid JSON ({e.Message})");
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var wrapped))
+            {
+                root = wrapped;
+            }
+
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                result.Received = 1;
+                Accept(root, 0, valid, result);
+            }
+            else if (root.ValueKind == JsonValueKind.Array)
+            {
+                var count = root.GetArrayLength();
+                if (count > MaxBatch)
+                {
+                    throw new BadBatchException($"events: a batch holds at most {MaxBatch} events (got {count})");
+                }
+
+                result.Received = count;
+                var index = 0;
+                foreach (var element in root.EnumerateArray())
+                {
+                    Accept(element, index++, valid, result);
+                }
+            }
+            else
+            {
+                throw new BadBatchException("body: expected an event object or an array of events");
+            }
+        }
+
+        result.Accepted = valid.Count;
+        return (valid, result);
+    }
+
+    private void Accept(JsonElement element, int index, List<StorefrontEvent> valid, IngestResult result)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            result.Rejected.Add(new EventError(index, "event", "must be a JSON object"));
+            return;
+        }
+
+        StorefrontEvent? e;
+        try
+        {
+            e = element.Deserialize(GrainsJsonContext.Default.StorefrontEvent);
+        }
+        catch (JsonException ex)
+        {
+            var field = ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "event";
+            result.Rejected.Add(new EventError(index, field, "has a value of the wrong type or format"));
+            return;
+        }
+
+        if (e is null)
+        {
+            result.Rejected.Add(new EventError(index, "event", "must be a JSON object"));
+            return;
+        }
+
+        var error = Validate(e);
+        if (error is not null)
+        {
+            result.Rejected.Add(new EventError(index, error.Value.Field, error.Value.Reason));
+            return;
+        }
+
+        valid.Add(e);
+    }
+
+    /// <summary>The first problem with an event, or null when it is valid.</summary>
+    public (string Field, string Reason)? Validate(StorefrontEvent e)
+    {
+        return Id("event_id", e.EventId, required: true)
+            ?? (string.IsNullOrEmpty(e.Type) ? Err("type", "is required")
+                : !EventTypes.All.Contains(e.Type) ? Err("type", $"unknown event type '{Truncate(e.Type)}'") : null)
+            ?? Id("shopper_id", e.ShopperId, required: true)
+            ?? Id("session_id", e.SessionId, required: true)
+            ?? Id("cart_id", e.CartId, required: false)
+            ?? When(e.OccurredAt)
+            ?? Text("device", e.Device, 32)
+            ?? ByType(e);
+    }
+
+    private (string, string)? When(DateTimeOffset at)
+    {
+        if (at == default)
+        {
+            return ("occurred_at", "is required (RFC 3339 timestamp)");
+        }
+
+        if (at < Earliest)
+        {
+            return ("occurred_at", "is before 2000-01-01");
+        }
+
+        return at > time.GetUtcNow().AddDays(1) ? Err("occurred_at", "is more than a day in the future") : null;
+    }
+
+    private static (string, string)? ByType(StorefrontEvent e)
+    {
+        switch (e.Type)
+        {
+            case EventTypes.AddToCart or EventTypes.RemoveFromCart or EventTypes.CartUpdate or EventTypes.ProductView:
+                if (e.Item is null)
+                {
+                    return ("item", $"is required for {e.Type}");
+                }
+
+                return Id("item.sku", e.Item.Sku, required: true)
+                    ?? Text("item.name", e.Item.Name, MaxText)
+                    ?? Text("item.category", e.Item.Category, MaxText)
+                    ?? Money("item.price", e.Item.Price)
+                    ?? Currency("item.currency", e.Item.Currency)
+                    ?? (e.Item.Quantity < 0 ? Err("item.quantity", "must not be negative")
+                        : e.Item.Quantity == 0 && e.Type is EventTypes.AddToCart or EventTypes.RemoveFromCart ? Err("item.quantity", "must be at least 1")
+                        : e.Item.Quantity > 10_000 ? Err("item.quantity", "must be at most 10000") : null);
+            case EventTypes.Purchase:
+                if (e.Order is null)
+                {
+                    return ("order", "is required for purchase");
+                }
+
+                return Id("order.order_id", e.Order.OrderId, required: true)
+                    ?? Money("order.total", e.Order.Total)
+                    ?? Currency("order.currency", e.Order.Currency)
+                    ?? (e.Order.Skus.Count > MaxSkus ? Err("order.skus", $"holds at most {MaxSkus} skus") : null)
+                    ?? e.Order.Skus.Select((s, i) => Id($"order.skus[{i}]", s, required: true)).FirstOrDefault(x => x is not null);
+            case EventTypes.Consent:
+                return e.Consent is null ? Err("consent", "is required for consent") : null;
+            case EventTypes.Identify:
+                if (e.Customer is null || (string.IsNullOrEmpty(e.Customer.Id) && string.IsNullOrEmpty(e.Customer.Email)))
+                {
+                    return ("customer", "needs an id or an email for identify");
+                }
+
+                return Id("customer.id", e.Customer.Id, required: false)
+                    ?? Text("customer.email", e.Customer.Email, 254)
+                    ?? (e.Customer.Email is { Length: > 0 } mail && (!mail.Contains('@') || mail.Contains(' ')) ? Err("customer.email", "is not an email address") : null);
+            case EventTypes.NudgeShown or EventTypes.NudgeClicked or EventTypes.NudgeDismissed:
+                return e.Nudge is null ? Err("nudge", $"is required for {e.Type}") : Text("nudge.nudge_id", e.Nudge.NudgeId, 400, required: true);
+            case EventTypes.PageView:
+                return Text("page.url", e.Page?.Url, MaxUrl) ?? Text("page.category", e.Page?.Category, MaxText);
+            default:
+                return null;
+        }
+    }
+
+    private static (string, string)? Id(string field, string? value, bool required)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return required ? (field, "is required") : null;
+        }
+
+        if (value.Length > MaxId)
+        {
+            return (field, $"is longer than {MaxId} characters");
+        }
+
+        // '/' separates owner and id in grain keys, so it may not appear inside an id.
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) || c == '/')
+            {
+                return (field, "may not contain '/' or control characters");
+            }
+        }
+
+        return null;
+    }
+
+    private static (string, string)? Text(string field, string? value, int max, bool required = false)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return required ? (field, "is required") : null;
+        }
+
+        return value.Length > max ? (field, $"is longer than {max} characters") : null;
+    }
+
+    private static (string, string)? Money(string field, double value) =>
+        !double.IsFinite(value) ? (field, "must be a finite number")
+        : value < 0 ? (field, "must not be negative")
+        : value > 1e9 ? (field, "is implausibly large (over 1e9)") : null;
+
+    private static (string, string)? Currency(string field, string? value) =>
+        value is null ? null
+        : value.Length == 3 && value.All(char.IsAsciiLetterUpper) ? null
+        : (field, "must be a three-letter upper-case ISO 4217 code");
+
+    private static (string, string)? Err(string field, string reason) => (field, reason);
+
+    private static string Truncate(string s) => s.Length > 40 ? s[..40] + "…" : s;
+}
+
+/// <summary>The request as a whole is unusable (not JSON, too many events): nothing was applied.</summary>
+public sealed class BadBatchException(string message) : Exception(message);

@@ -1,0 +1,40 @@
+namespace CartRecovery.Grains.Nudges;
+
+/// <summary>Off-site nudges go to the store's messaging tool as signed webhooks (section <c>Webhook</c>).</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhook";
+
+    /// <summary>Receiver URL. Empty: no off-site channel, abandoned carts of absent shoppers are not nudged.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>HMAC-SHA256 key for the signature header. Required when <see cref="Url"/> is set.</summary>
+    public string? Secret { get; set; }
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>First retry delay; later ones back off exponentially with jitter.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Url);
+
+    public void Validate()
+    {
+        if (Enabled && !Uri.TryCreate(Url, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException($"{Section}:Url is not an absolute URL");
+        }
+
+        if (Enabled && string.IsNullOrEmpty(Secret))
+        {
+            throw new InvalidOperationException($"{Section}:Secret is required when {Section}:Url is set (webhooks are always signed)");
+        }
+
+        if (MaxAttempts is < 1 or > 20)
+        {
+            throw new InvalidOperationException($"{Section}:MaxAttempts must be between 1 and 20");
+        }
+    }
+}
