@@ -34,6 +34,10 @@ public sealed class EventIngestor(EventValidator validator, IEventBus bus, Domai
         return result;
     }
 
+    /// <summary>Publishes events already validated by <see cref="EventValidator.ParseBatch"/>.</summary>
+    public Task PublishValidatedAsync(List<StorefrontEvent> valid, IngestResult result, string source, CancellationToken cancellationToken) =>
+        PublishAsync(valid, result, source, cancellationToken);
+
     private async Task PublishAsync(List<StorefrontEvent> valid, IngestResult result, string source, CancellationToken cancellationToken)
     {
         if (result.Rejected.Count > 0)

@@ -18,8 +18,11 @@ public sealed class EventValidator(TimeProvider time)
     private const int MaxSkus = 500;
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Parses a request body: one event object, an array of events, or {"events": [...]}.</summary>
-    public (List<StorefrontEvent> Valid, IngestResult Result) ParseBatch(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Parses a request body: one event object, an array of events, or {"events": [...]}. With
+    /// <paramref name="requiredShopper"/>, events of any other shopper are refused.
+    /// </summary>
+    public (List<StorefrontEvent> Valid, IngestResult Result) ParseBatch(ReadOnlySpan<byte> body, string? requiredShopper = null)
     {
         var result = new IngestResult();
         var valid = new List<StorefrontEvent>();
@@ -44,7 +47,7 @@ public sealed class EventValidator(TimeProvider time)
             if (root.ValueKind == JsonValueKind.Object)
             {
                 result.Received = 1;
-                Accept(root, 0, valid, result);
+                Accept(root, 0, valid, result, requiredShopper);
             }
             else if (root.ValueKind == JsonValueKind.Array)
             {
@@ -58,7 +61,7 @@ public sealed class EventValidator(TimeProvider time)
                 var index = 0;
                 foreach (var element in root.EnumerateArray())
                 {
-                    Accept(element, index++, valid, result);
+                    Accept(element, index++, valid, result, requiredShopper);
                 }
             }
             else
@@ -71,7 +74,7 @@ public sealed class EventValidator(TimeProvider time)
         return (valid, result);
     }
 
-    private void Accept(JsonElement element, int index, List<StorefrontEvent> valid, IngestResult result)
+    private void Accept(JsonElement element, int index, List<StorefrontEvent> valid, IngestResult result, string? requiredShopper)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -98,6 +101,11 @@ public sealed class EventValidator(TimeProvider time)
         }
 
         var error = Validate(e);
+        if (error is null && requiredShopper is not null && e.ShopperId != requiredShopper)
+        {
+            error = ("shopper_id", "does not match the shopper of the token");
+        }
+
         if (error is not null)
         {
             result.Rejected.Add(new EventError(index, error.Value.Field, error.Value.Reason));

@@ -28,6 +28,12 @@ public sealed class RecoveryReport
 
     [JsonPropertyName("carts_created")] public int CartsCreated { get; set; }
 
+    /// <summary>Carts in stage active now.</summary>
+    [JsonPropertyName("active_carts")] public int ActiveCarts { get; set; }
+
+    /// <summary>Carts idle or abandoned now, not yet nudged or converted.</summary>
+    [JsonPropertyName("carts_at_risk")] public int CartsAtRisk { get; set; }
+
     [JsonPropertyName("carts_abandoned")] public int CartsAbandoned { get; set; }
 
     [JsonPropertyName("carts_nudged")] public int CartsNudged { get; set; }
@@ -92,6 +98,12 @@ public sealed class RecoveryReport
             r.NudgesClicked += c.Nudges.Count(n => n.ClickedAt is not null);
             switch (c.Stage)
             {
+                case CartStages.Active:
+                    r.ActiveCarts++;
+                    break;
+                case CartStages.Idle or CartStages.Abandoned:
+                    r.CartsAtRisk++;
+                    break;
                 case CartStages.Recovered:
                     r.CartsRecovered++;
                     r.RecoveredRevenue += c.Revenue;
@@ -128,6 +140,9 @@ public sealed class RecoveryReport
         {
             if (JsonSerializer.Deserialize(json, GrainsJsonContext.Default.CartState) is { } cart)
             {
+                // Only the fields the report reads; the event records are the bulk of a cart.
+                cart.Events = [];
+                cart.ScoredFeatures = null;
                 carts.Add(cart);
             }
         }

@@ -106,11 +106,13 @@ public sealed partial class GrainRuntime
 
     private async Task CheckpointLoopAsync()
     {
+        // Real elapsed time, not the runtime's clock: a replay may drive that clock by hand.
         var token = _stopping.Token;
-        var next = Time.GetUtcNow() + Options.FlushInterval;
+        var interval = (long)Options.FlushInterval.TotalMilliseconds;
+        var next = Environment.TickCount64 + interval;
         while (!token.IsCancellationRequested)
         {
-            var wait = next - Time.GetUtcNow();
+            var wait = TimeSpan.FromMilliseconds(next - Environment.TickCount64);
             try
             {
                 if (wait > TimeSpan.Zero)
@@ -123,7 +125,7 @@ public sealed partial class GrainRuntime
                 return;
             }
 
-            var due = Time.GetUtcNow() >= next;
+            var due = Environment.TickCount64 >= next;
             var targets = new HashSet<PartitionContext>();
             while (_checkpointRequests.TryDequeue(out var requested))
             {
@@ -133,7 +135,7 @@ public sealed partial class GrainRuntime
             if (due)
             {
                 targets.UnionWith(Partitions.Contexts.Where(p => p.HasWork));
-                next = Time.GetUtcNow() + Options.FlushInterval;
+                next = Environment.TickCount64 + interval;
             }
 
             foreach (var partition in targets)

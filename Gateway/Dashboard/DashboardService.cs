@@ -1,0 +1,128 @@
+using CartRecovery.Gateway.Hubs;
+using CartRecovery.Gateway.Metrics;
+using CartRecovery.Grains.Diagnostics;
+using CartRecovery.Grains.Reports;
+using CartRecovery.Grains.Scoring;
+using CartRecovery.Runtime;
+using CartRecovery.Runtime.Storage;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Hosting;
+
+namespace CartRecovery.Gateway.Dashboard;
+
+/// <summary>Optional sources the dashboard shows when present (Kafka lag, model metrics).</summary>
+public interface IDashboardExtras
+{
+    long? KafkaLag { get; }
+
+    ModelView? Model { get; }
+}
+
+/// <summary>
+/// Builds the admin snapshot once a second from counters and samples already kept in memory; the
+/// business figures come from a storage scan every <see cref="ReportInterval"/>. History is a
+/// fixed ring, so the cost stays flat however long the dashboard stays open. Nothing is pushed
+/// while no admin is connected.
+/// </summary>
+public sealed class DashboardService(
+    IServiceProvider services,
+    IGrainStorage storage,
+    DomainMetrics domain,
+    GatewayMetrics gateway,
+    ScorerProvider scorer,
+    IHubContext<AdminHub> hub,
+    TimeProvider time) : BackgroundService
+{
+    public const int HistoryLength = 300;
+
+    private readonly Queue<HistoryPoint> _history = new();
+    private RecoveryReport _report = new();
+    private IReadOnlyList<SiloView> _silos = [];
+    private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
+
+    public static TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    public DashboardSnapshot? Latest { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var runtime = services.GetService(typeof(GrainRuntime)) as GrainRuntime;
+        var extras = services.GetService(typeof(IDashboardExtras)) as IDashboardExtras;
+        var lastEvents = domain.IngestedTotal;
+        var lastAt = time.GetUtcNow();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var now = time.GetUtcNow();
+                var events = domain.IngestedTotal;
+                var rate = (events - lastEvents) / Math.Max(0.001, (now - lastAt).TotalSeconds);
+                lastEvents = events;
+                lastAt = now;
+                if (gateway.AdminConnections > 0 && now - _lastReport >= ReportInterval)
+                {
+                    _lastReport = now;
+                    _report = await RecoveryReport.FromStorageAsync(storage, null, null, stoppingToken);
+                    _silos = (await storage.ListSilosAsync(stoppingToken))
+                        .Select(s => new SiloView(s.SiloId, s.InternalUrl, s.Partitions, s.HeartbeatAt)).ToList();
+                }
+
+                Latest = Build(now, rate, runtime, extras);
+                if (gateway.AdminConnections > 0)
+                {
+                    await hub.Clients.Group(AdminHub.Group).SendAsync(AdminHub.SnapshotMethod, Latest, stoppingToken);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A failed scan (storage down) leaves the previous figures; readiness reports storage.
+            }
+        }
+    }
+
+    private DashboardSnapshot Build(DateTimeOffset now, double rate, GrainRuntime? runtime, IDashboardExtras? extras)
+    {
+        double? p50 = null, p99 = null, cp99 = null;
+        if (runtime is not null)
+        {
+            var calls = runtime.Metrics.CallLatency.Percentiles(50, 99);
+            p50 = Ms(calls[0]);
+            p99 = Ms(calls[1]);
+            cp99 = Ms(runtime.Metrics.CheckpointLatency.Percentiles(99)[0]);
+        }
+
+        var point = new HistoryPoint(now, Math.Round(rate, 1), p99, _report.RecoveredRevenue, domain.NudgesCreated);
+        _history.Enqueue(point);
+        while (_history.Count > HistoryLength)
+        {
+            _history.Dequeue();
+        }
+
+        var silos = _silos.Count > 0 || runtime is null ? _silos
+            : [new SiloView(runtime.SiloId, "in-process", runtime.OwnedPartitions.ToList(), now)];
+        return new DashboardSnapshot
+        {
+            At = now,
+            Silos = silos,
+            PartitionsOwned = runtime?.OwnedPartitions.Count ?? silos.Sum(s => s.Partitions.Count),
+            PartitionsTotal = runtime?.Map.Count ?? 0,
+            Activations = runtime?.Metrics.ActivationsByType.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, long>(),
+            EventsPerSec = Math.Round(rate, 1),
+            CallP50Ms = p50,
+            CallP99Ms = p99,
+            CheckpointP99Ms = cp99,
+            Errors = (runtime?.Metrics.Errors ?? 0),
+            KafkaLag = extras?.KafkaLag,
+            ActiveCarts = _report.ActiveCarts,
+            CartsAtRisk = _report.CartsAtRisk,
+            Nudges = new NudgeCounts(Math.Max(domain.NudgesCreated, _report.NudgesSent), Math.Max(domain.NudgesShown, _report.NudgesShown), Math.Max(domain.NudgesClicked, _report.NudgesClicked)),
+            Recovery = new RecoveryView(_report.Treatment.Rate, _report.Control.Rate, _report.Uplift, _report.UpliftCi95),
+            RecoveredRevenue = _report.RecoveredRevenue,
+            History = _history.ToArray(),
+            Model = extras?.Model ?? new ModelView(scorer.Current.Version, null, null, null),
+        };
+    }
+
+    private static double? Ms(double seconds) => double.IsNaN(seconds) ? null : Math.Round(seconds * 1000, 3);
+}

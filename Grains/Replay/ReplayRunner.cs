@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using CartRecovery.Grains.Abstractions;
+using CartRecovery.Grains.Abstractions.Events;
+using CartRecovery.Grains.Hosting;
+using CartRecovery.Grains.Ingestion;
+using CartRecovery.Grains.Reports;
+using CartRecovery.Runtime;
+using CartRecovery.Runtime.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CartRecovery.Grains.Replay;
+
+public sealed class ReplayOptions
+{
+    public required string Input { get; init; }
+
+    public int Scale { get; init; } = 1;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Storage connection string (SQLite by default: a fresh file in the temp folder).</summary>
+    public string? StorageConnectionString { get; init; }
+
+    public string StorageProvider { get; init; } = "Sqlite";
+
+    /// <summary>Extra configuration (e.g. Policy:OnsiteDelaySeconds) applied over the defaults.</summary>
+    public IDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+}
+
+public sealed record ReplayProgress(int Applied, int Total, double EventsPerSecond);
+
+public sealed record ReplayResult(RecoveryReport Report, int Events, TimeSpan Elapsed, int RemindersFired)
+{
+    public double EventsPerSecond => Events / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>
+/// Replays a real storefront log through the same grains in process, with a clock compressed to
+/// event time: the clock jumps from event to event and every reminder due in between fires in
+/// order, so hours of shopping replay in seconds and the outcome is repeatable. A shopper counts
+/// as connected from a session's first event to two minutes after its last.
+/// </summary>
+public static class ReplayRunner
+{
+    private static readonly TimeSpan Linger = TimeSpan.FromMinutes(2);
+
+    public static async Task<ReplayResult> RunAsync(ReplayOptions options, IProgress<ReplayProgress>? progress, CancellationToken cancellationToken)
+    {
+        var events = StorefrontLog.Load(options.Input, options.Scale, options.Seed);
+        if (events.Count == 0)
+        {
+            throw new InvalidDataException($"{options.Input}: no events");
+        }
+
+        var clock = new ManualClock(events[0].OccurredAt);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = options.StorageProvider,
+            ["Storage:ConnectionString"] = options.StorageConnectionString ?? $"Data Source={Path.Combine(Path.GetTempPath(), $"cart-recovery-replay-{Guid.NewGuid():N}.db")}",
+            ["Runtime:ReminderPollInterval"] = "00:00:00",
+            ["Runtime:CollectionAge"] = "01:00:00",
+        };
+        foreach (var (k, v) in options.Settings)
+        {
+            settings[k] = v;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton<TimeProvider>(clock);
+        services.AddCartRecoveryGrains(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(cancellationToken);
+        }
+
+        try
+        {
+            var runtime = provider.GetRequiredService<GrainRuntime>();
+            var bus = provider.GetRequiredService<InProcessEventBus>();
+            bus.WaitForCheckpoint = false;
+            var grains = provider.GetRequiredService<IGrainFactory>();
+            var policy = provider.GetRequiredService<Policy.PolicyCache>().Current;
+
+            // Connection windows per session: connect at the first event, disconnect after the last.
+            var sessions = events.GroupBy(e => (e.ShopperId, e.SessionId))
+                .Select(g => (g.Key.ShopperId, Start: g.Min(e => e.OccurredAt), End: g.Max(e => e.OccurredAt) + Linger)).ToList();
+            var timeline = new PriorityQueue<(string Shopper, bool Connect), (DateTimeOffset, int)>();
+            foreach (var (shopper, start, end) in sessions)
+            {
+                timeline.Enqueue((shopper, true), (start, 0));
+                timeline.Enqueue((shopper, false), (end, 1));
+            }
+
+            var watch = Stopwatch.StartNew();
+            var fired = 0;
+            var applied = 0;
+
+            async Task AdvanceToAsync(DateTimeOffset target)
+            {
+                while (true)
+                {
+                    var reminder = runtime.Reminders.NextDue();
+                    DateTimeOffset? next = timeline.TryPeek(out _, out var p) ? p.Item1 : null;
+                    if (reminder is { } r && (next is null || r < next))
+                    {
+                        next = r;
+                    }
+
+                    if (next is not { } at || at > target)
+                    {
+                        break;
+                    }
+
+                    clock.Set(at);
+                    while (timeline.TryPeek(out var item, out var pri) && pri.Item1 <= at)
+                    {
+                        timeline.Dequeue();
+                        var shopper = grains.GetGrain<IShopperGrain>(item.Shopper);
+                        if (item.Connect)
+                        {
+                            await shopper.Connect();
+                        }
+                        else
+                        {
+                            await shopper.Disconnect();
+                        }
+                    }
+
+                    fired += await runtime.Reminders.FireDueAsync(at, cancellationToken);
+                }
+
+                clock.Set(target);
+            }
+
+            var batch = new List<StorefrontEvent>(512);
+            for (var i = 0; i < events.Count;)
+            {
+                var at = events[i].OccurredAt;
+                await AdvanceToAsync(at);
+                batch.Clear();
+                while (i < events.Count && events[i].OccurredAt == at)
+                {
+                    batch.Add(events[i++]);
+                }
+
+                await bus.PublishAsync(batch, cancellationToken);
+                applied += batch.Count;
+                if (progress is not null && (applied % 2000 < batch.Count || i == events.Count))
+                {
+                    progress.Report(new ReplayProgress(applied, events.Count, applied / Math.Max(watch.Elapsed.TotalSeconds, 1e-9)));
+                }
+            }
+
+            var elapsed = watch.Elapsed;
+
+            // Let every cart run to its end: attribution windows close, idle carts expire.
+            var horizon = events[^1].OccurredAt + TimeSpan.FromHours(Math.Max(policy.ExpireAfterHours, policy.AttributionWindowHours) + 1);
+            await AdvanceToAsync(horizon);
+            await runtime.CheckpointAllAsync(cancellationToken);
+            var report = await RecoveryReport.FromStorageAsync(provider.GetRequiredService<IGrainStorage>(), null, null, cancellationToken);
+            return new ReplayResult(report, events.Count, elapsed, fired);
+        }
+        finally
+        {
+            foreach (var service in Enumerable.Reverse(hosted))
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+        }
+    }
+}

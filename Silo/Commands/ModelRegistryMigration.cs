@@ -1,0 +1,9 @@
+using CartRecovery.Runtime.Configuration;
+
+namespace CartRecovery.Silo.Commands;
+
+/// <summary>Schema of the model registry, created with the rest of the schema by migrate.</summary>
+internal static class ModelRegistryMigration
+{
+    public static Task RunAsync(StorageOptions options, CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,3 @@
+using CartRecovery.Silo;
+
+return await SiloCommandLine.RunAsync(args);

@@ -1,0 +1,114 @@
+using System.Net;
+using CartRecovery.Gateway.Api;
+using CartRecovery.Gateway.Hosting;
+using CartRecovery.Gateway.Metrics;
+using CartRecovery.Grains.Hosting;
+using CartRecovery.Silo.Health;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace CartRecovery.Silo;
+
+/// <summary>
+/// Composes one process: the silo (actor runtime and grains), the gateway, or both (default).
+/// Tests start it in process with <see cref="StartAsync"/>.
+/// </summary>
+public static class SiloApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            WebRootPath = FindWebRoot(),
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
+
+        var silo = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        silo.Validate();
+        var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
+        http.Validate();
+        builder.Services.AddSingleton(silo);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            var address = http.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(http.Host);
+            k.Listen(address, http.Port);
+            k.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.AddServerHeader = false;
+        });
+
+        if (!silo.HostsGrains)
+        {
+            throw new InvalidOperationException("Silo:Role=gateway needs Kafka:BootstrapServers and running silos (cluster mode)");
+        }
+
+        builder.Services.AddCartRecoveryGrains(builder.Configuration);
+        builder.Services.AddSingleton<IReadinessCheck, StorageReadiness>();
+        builder.Services.AddSingleton<IReadinessCheck, PartitionReadiness>();
+        if (silo.HostsGateway)
+        {
+            builder.Services.AddCartRecoveryGateway(builder.Configuration, builder.Environment);
+        }
+        else
+        {
+            builder.Services.AddSingleton<GatewayMetrics>();
+            builder.Services.AddSingleton(_ => new PrometheusMetrics("CartRecovery"));
+        }
+
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        if (silo.HostsGateway)
+        {
+            app.UseCartRecoveryGateway();
+        }
+        else
+        {
+            app.MapHealthEndpoints();
+        }
+
+        return app;
+    }
+
+    /// <summary>Builds and starts the app (pass <c>--Http:Port=0</c> for a free port).</summary>
+    public static async Task<WebApplication> StartAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var app = Build(args, configure);
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>The public base address of a started app, e.g. http://127.0.0.1:5123.</summary>
+    public static string BaseAddress(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1").TrimEnd('/');
+    }
+
+    /// <summary>wwwroot next to the binary (build and publish copy it there), else the gateway's sources.</summary>
+    private static string? FindWebRoot()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (Directory.Exists(beside))
+        {
+            return beside;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var source = Path.Combine(dir.FullName, "Gateway", "wwwroot");
+            if (Directory.Exists(source))
+            {
+                return source;
+            }
+        }
+
+        return null;
+    }
+}
