@@ -107,7 +107,9 @@ public sealed class CartState
     [JsonPropertyName("scored_at")] public DateTimeOffset? ScoredAt { get; set; }
 
     /// <summary>Feature vector at the last scoring point: a training snapshot, labelled later by the outcome.</summary>
-    [JsonPropertyName("scored_features")] public float[]? ScoredFeatures { get; set; }
+    [JsonPropertyName("scored_features")]
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    public float[]? ScoredFeatures { get; set; }
 
     /// <summary>Why the last nudge decision went the way it did (transparency for the admin view).</summary>
     [JsonPropertyName("last_decision")] public string? LastDecision { get; set; }

@@ -79,6 +79,9 @@ public sealed class NudgeRequest
     [JsonPropertyName("require_consent_offsite")] public bool RequireConsentOffsite { get; set; }
 
     [JsonPropertyName("offsite_allowed_now")] public bool OffsiteAllowedNow { get; set; } = true;
+
+    /// <summary>Whether an off-site channel (webhook) is configured at all.</summary>
+    [JsonPropertyName("offsite_available")] public bool OffsiteAvailable { get; set; } = true;
 }
 
 public sealed class NudgePermit

@@ -278,8 +278,9 @@ public sealed class CartGrain(
         }
 
         candidates.Add(last + TimeSpan.FromHours(p.ExpireAfterHours));
-        var next = candidates.Where(c => c > now).DefaultIfEmpty(now).Min();
-        return next;
+        // A deadline already passed is due now (events may arrive after their deadline).
+        var next = candidates.Min();
+        return next < now ? now : next;
     }
 
     /// <summary>Makes sure the tick reminder exists; it is only moved when it fires (activity just pushes the deadline).</summary>
@@ -306,7 +307,8 @@ public sealed class CartGrain(
         state.MarkDirty();
         if (NextDeadline(p, now) is { } next && !CartStages.IsFinal(S.Stage))
         {
-            RegisterOrUpdateReminder(TickReminder, Clamp(next - now));
+            // Never re-arm for "now" from inside a tick: a deadline that stays due would spin.
+            RegisterOrUpdateReminder(TickReminder, next - now < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next - now);
         }
         else
         {
@@ -418,7 +420,8 @@ public sealed class CartGrain(
             Stage = stage,
             FrequencyCapPerDay = p.FrequencyCapPerDay,
             RequireConsentOffsite = p.RequireConsentOffsite,
-            OffsiteAllowedNow = offsiteNow && dispatcher.OffsiteAvailable,
+            OffsiteAllowedNow = offsiteNow,
+            OffsiteAvailable = dispatcher.OffsiteAvailable,
         });
         if (!permit.Allowed)
         {

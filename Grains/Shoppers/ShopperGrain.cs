@@ -166,6 +166,10 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
         {
             return Task.FromResult(new NudgePermit { Reason = "shopper not connected for an on-site nudge" });
         }
+        else if (!request.OffsiteAvailable)
+        {
+            return Task.FromResult(new NudgePermit { Reason = "shopper not connected and no off-site channel configured" });
+        }
         else if (request.RequireConsentOffsite && S.MarketingConsent != true)
         {
             return Task.FromResult(new NudgePermit { Reason = "no marketing consent for an off-site nudge" });

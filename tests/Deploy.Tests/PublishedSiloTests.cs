@@ -1,0 +1,294 @@
+using System.Net;
+using System.Security.Cryptography;
+using CartRecovery.Deploy.Tests.Support;
+using CartRecovery.Kafka.Mock;
+using CartRecovery.TestSupport;
+using Npgsql;
+using Xunit.Abstractions;
+using YamlDotNet.RepresentationModel;
+
+namespace CartRecovery.Deploy.Tests;
+
+/// <summary>
+/// The published application (the Dockerfile's publish step) run the way the image and the chart run it:
+/// `migrate` is idempotent on SQLite and PostgreSQL; the embedded role (`both`) starts, becomes ready
+/// and serves /metrics; the cluster roles (`silo`, `gateway`) start against Kafka (librdkafka's mock
+/// brokers) and PostgreSQL with the chart's environment; SIGTERM exits cleanly; and the `healthcheck`
+/// subcommand the image's HEALTHCHECK uses reports liveness.
+/// </summary>
+[Collection(PublishedSiloCollection.Name)]
+public sealed class PublishedSiloTests : IDisposable
+{
+    private static readonly TimeSpan MigrateTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Kubernetes gives a silo 45 s (terminationGracePeriodSeconds) before SIGKILL.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(40);
+
+    private readonly PublishedSilo _silo;
+    private readonly ITestOutputHelper _output;
+    private readonly string _temp = Directory.CreateTempSubdirectory("cr-deploy-run-").FullName;
+
+    public PublishedSiloTests(PublishedSilo silo, ITestOutputHelper output)
+    {
+        _silo = silo;
+        _output = output;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_temp, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task MigrateSqliteTwiceSucceeds()
+    {
+        _silo.EnsurePublished();
+        var db = Path.Combine(_temp, "state.db");
+        var env = SqliteEnvironment(db);
+
+        await MigrateAsync(env, "first");
+        Assert.True(File.Exists(db), "migrate did not create the SQLite database file");
+        await MigrateAsync(env, "second (idempotent)");
+    }
+
+    [Fact]
+    public async Task MigratePostgresTwiceSucceeds()
+    {
+        _silo.EnsurePublished();
+        var database = new PostgresDatabase();
+        await database.InitializeAsync();
+        try
+        {
+            var env = PublishedSilo.ImageEnvironment(_temp);
+            env["Storage__Provider"] = "Postgres";
+            env["Storage__ConnectionString"] = database.ConnectionString;
+
+            await MigrateAsync(env, "first");
+            Assert.True(await CountTablesAsync(database.ConnectionString) > 0, "migrate created no table in PostgreSQL");
+            var tables = await CountTablesAsync(database.ConnectionString);
+            await MigrateAsync(env, "second (idempotent)");
+            Assert.Equal(tables, await CountTablesAsync(database.ConnectionString));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await database.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task EmbeddedRoleStartsBecomesReadyServesMetricsAndStopsOnSigterm()
+    {
+        _silo.EnsurePublished();
+        var db = Path.Combine(_temp, "state.db");
+        await MigrateAsync(SqliteEnvironment(db), "before start");
+
+        var env = ServerEnvironment(SqliteEnvironment(db), "both", out var port);
+        await using var process = SiloProcess.Start(_silo.EntryPath, _temp, env, port);
+        try
+        {
+            await AssertLiveAsync(process, "both");
+            Assert.True(await process.WaitForOkAsync("/health/ready", StartTimeout),
+                "role both (embedded: SQLite, in-process bus, all partitions owned) never became ready on /health/ready");
+            var metrics = await process.GetAsync("/metrics");
+            await AssertCleanStopAsync(process, "both");
+
+            Assert.Equal(HttpStatusCode.OK, metrics.Status);
+            Assert.Equal("text/plain", metrics.ContentType);
+            Assert.Contains("silo_owned_partitions", metrics.Body, StringComparison.Ordinal);
+        }
+        catch
+        {
+            _output.WriteLine(Tail(process.Output));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The chart's cluster topology on one machine: the migrate job, then a silo (Silo__Role=silo,
+    /// Runtime__OwnAllPartitions=false: Kafka assigns partitions) and a gateway (Silo__Role=gateway),
+    /// both on PostgreSQL and the same Kafka cluster, each on its own ports.
+    /// </summary>
+    [Fact]
+    public async Task ClusterSiloAndGatewayStartBecomeReadyAndStopOnSigterm()
+    {
+        _silo.EnsurePublished();
+        var values = HelmChart.Repository.Values;
+        using var kafka = MockKafkaCluster.Start(brokers: 1);
+        kafka.CreateTopic(Yaml.Scalar(values, "kafka.eventsTopic")!, (int)Yaml.Int(values, "runtime.partitions"));
+        kafka.CreateTopic(Yaml.Scalar(values, "kafka.nudgesTopic")!, 4);
+        kafka.CreateTopic(Yaml.Scalar(values, "kafka.deadLetterTopic")!, 1);
+
+        var database = new PostgresDatabase();
+        await database.InitializeAsync();
+        try
+        {
+            var storage = PublishedSilo.ImageEnvironment(_temp);
+            storage["Storage__Provider"] = "Postgres";
+            storage["Storage__ConnectionString"] = database.ConnectionString;
+            storage["Kafka__BootstrapServers"] = kafka.BootstrapServers;
+            await MigrateAsync(storage, "the pre-install hook");
+
+            var siloEnv = ServerEnvironment(storage, "silo", out var siloPort);
+            siloEnv["Runtime__OwnAllPartitions"] = "false";
+            siloEnv["Http__InternalUrl"] = "http://127.0.0.1:" + siloEnv["Http__InternalPort"];
+            var gatewayEnv = ServerEnvironment(storage, "gateway", out var gatewayPort);
+
+            await using var silo = SiloProcess.Start(_silo.EntryPath, _temp, siloEnv, siloPort);
+            await using var gateway = SiloProcess.Start(_silo.EntryPath, _temp, gatewayEnv, gatewayPort);
+            try
+            {
+                await AssertLiveAsync(silo, "silo");
+                await AssertLiveAsync(gateway, "gateway");
+                Assert.True(await silo.WaitForOkAsync("/health/ready", StartTimeout), "the silo never became ready (storage, partitions, Kafka)");
+                Assert.True(await gateway.WaitForOkAsync("/health/ready", StartTimeout), "the gateway never became ready (storage, Kafka)");
+
+                await AssertCleanStopAsync(gateway, "gateway");
+                await AssertCleanStopAsync(silo, "silo");
+            }
+            catch
+            {
+                _output.WriteLine("=== silo ===\n" + Tail(silo.Output));
+                _output.WriteLine("=== gateway ===\n" + Tail(gateway.Output));
+                throw;
+            }
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await database.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task HealthcheckSubcommandReflectsLiveness()
+    {
+        _silo.EnsurePublished();
+        var db = Path.Combine(_temp, "state.db");
+        await MigrateAsync(SqliteEnvironment(db), "before start");
+        var env = ServerEnvironment(SqliteEnvironment(db), "both", out var port);
+
+        await using (var process = SiloProcess.Start(_silo.EntryPath, _temp, env, port))
+        {
+            try
+            {
+                Assert.True(await process.WaitForOkAsync("/health/live", StartTimeout), "the server never became live");
+                var up = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
+                Assert.True(up.ExitCode == 0, $"`healthcheck` against a live server exited {up.ExitCode}:\n{up.Tail()}");
+            }
+            catch
+            {
+                _output.WriteLine(Tail(process.Output));
+                throw;
+            }
+        }
+
+        // nothing listens on the port any more
+        var down = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
+        Assert.False(down.TimedOut, "`healthcheck` hung with no server (the image's HEALTHCHECK has a 5 s timeout)");
+        Assert.True(down.ExitCode != 0, "`healthcheck` reported healthy with no server running");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static async Task AssertLiveAsync(SiloProcess process, string role) =>
+        Assert.True(await process.WaitForOkAsync("/health/live", StartTimeout),
+            $"role {role}: GET /health/live on Http__Port={process.Port} never answered 200{(process.HasExited ? " (the process exited)" : "")}");
+
+    private static async Task AssertCleanStopAsync(SiloProcess process, string role)
+    {
+        var exit = await process.TerminateAsync(DrainTimeout);
+        Assert.True(exit is not null, $"role {role}: still running {DrainTimeout.TotalSeconds} s after SIGTERM");
+        Assert.True(exit == 0, $"role {role}: exit code {exit} after SIGTERM (expected a clean 0)");
+    }
+
+    private async Task MigrateAsync(IReadOnlyDictionary<string, string?> env, string what)
+    {
+        var result = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "migrate"], MigrateTimeout, _temp, env);
+        Assert.False(result.TimedOut, $"migrate ({what}) did not finish within {MigrateTimeout.TotalMinutes} min:\n{result.Tail()}");
+        Assert.True(result.ExitCode == 0, $"migrate ({what}) exited {result.ExitCode}:\n{result.Tail()}");
+    }
+
+    private Dictionary<string, string?> SqliteEnvironment(string db)
+    {
+        var env = PublishedSilo.ImageEnvironment(_temp);
+        env["Storage__Provider"] = "Sqlite";
+        env["Storage__ConnectionString"] = $"Data Source={db}";
+        return env;
+    }
+
+    /// <summary>
+    /// What a pod of the chart gets (values.yaml defaults, Production, secrets as from the Secret)
+    /// on top of <paramref name="storage"/> (storage and Kafka settings), with free ports.
+    /// </summary>
+    private static Dictionary<string, string?> ServerEnvironment(IReadOnlyDictionary<string, string?> storage, string role, out int port)
+    {
+        var env = new Dictionary<string, string?>(storage, StringComparer.Ordinal);
+        foreach (var (name, value) in ChartEnvironment())
+        {
+            env[name] = value;
+        }
+
+        port = PublishedSilo.FreePort();
+        env["ASPNETCORE_ENVIRONMENT"] = "Production";
+        env["Silo__Role"] = role;
+        env["Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["Http__InternalPort"] = PublishedSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["Runtime__SiloId"] = $"cr-cart-recovery-{role}-0";
+        env["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+        env["Auth__AdminPassword"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        env["Auth__ShopperTokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+        env["Webhook__Secret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        return env;
+    }
+
+    /// <summary>Environment variables of the chart's silo container whose values come from values.yaml (infrastructure ones left out).</summary>
+    private static IEnumerable<(string Name, string Value)> ChartEnvironment()
+    {
+        var chart = HelmChart.Repository;
+        var silo = ChartTests.Containers().First(c => c.Template == "silo-statefulset.yaml").Container;
+        string[] infrastructure = ["Storage__Provider", "Storage__ConnectionString", "Kafka__BootstrapServers", "Runtime__OwnAllPartitions", "Http__InternalUrl", "Silo__Role"];
+        foreach (var env in ChartTests.EnvEntries(silo))
+        {
+            var name = Yaml.Scalar(env, "name")!;
+            if (infrastructure.Contains(name) || Yaml.Find(env, "value") is not YamlScalarNode { Value: { } raw })
+            {
+                continue;
+            }
+
+            var token = chart.Token(raw);
+            if (token is null)
+            {
+                yield return (name, raw);
+            }
+            else if (token.ValuesPath is { } path && Yaml.Find(chart.Values, path) is YamlScalarNode { Value: { } value })
+            {
+                yield return (name, value);
+            }
+        }
+    }
+
+    private static async Task<long> CountTablesAsync(string connectionString)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("select count(*) from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private static string Tail(string text, int lines = 80)
+    {
+        var all = text.Split('\n');
+        return "--- process output (tail) ---\n" + string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+}
