@@ -1,8 +1,10 @@
 using System.Net;
 using CartRecovery.Gateway.Api;
+using CartRecovery.Gateway.Cluster;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Metrics;
 using CartRecovery.Grains.Hosting;
+using CartRecovery.Silo.Cluster;
 using CartRecovery.Silo.Health;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -11,7 +13,9 @@ namespace CartRecovery.Silo;
 
 /// <summary>
 /// Composes one process: the silo (actor runtime and grains), the gateway, or both (default).
-/// Tests start it in process with <see cref="StartAsync"/>.
+/// Without Kafka the silo owns every partition and events travel an in-process bus; with
+/// Kafka:BootstrapServers set, the consumer group places partitions on silos. Tests start it in
+/// process with <see cref="StartAsync"/>.
 /// </summary>
 public static class SiloApp
 {
@@ -20,6 +24,7 @@ public static class SiloApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = FindWebRoot(),
         });
         builder.Logging.ClearProviders();
@@ -29,29 +34,51 @@ public static class SiloApp
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(40));
 
         var silo = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         silo.Validate();
         var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
         http.Validate();
+        var clustered = ClusterComposition.IsClustered(builder.Configuration);
+        if (!clustered && !silo.HostsGrains)
+        {
+            throw new InvalidOperationException("Silo:Role=gateway needs Kafka:BootstrapServers (a gateway alone forwards to silos of a cluster)");
+        }
+
         builder.Services.AddSingleton(silo);
+        var address = http.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(http.Host);
+        var internalListener = silo.HostsGrains && clustered;
         builder.WebHost.ConfigureKestrel(k =>
         {
-            var address = http.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(http.Host);
             k.Listen(address, http.Port);
+            if (internalListener)
+            {
+                k.Listen(address, http.InternalPort);
+            }
+
             k.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.AddServerHeader = false;
         });
 
-        if (!silo.HostsGrains)
+        if (silo.HostsGrains)
         {
-            throw new InvalidOperationException("Silo:Role=gateway needs Kafka:BootstrapServers and running silos (cluster mode)");
+            if (clustered)
+            {
+                builder.Configuration["Runtime:OwnAllPartitions"] = "false";
+            }
+
+            builder.Services.AddCartRecoveryGrains(builder.Configuration);
+            builder.Services.AddSingleton<LocalGrainClient>();
+            builder.Services.AddSingleton<IReadinessCheck, PartitionReadiness>();
+        }
+        else
+        {
+            builder.Services.AddGatewayDomain(builder.Configuration);
         }
 
-        builder.Services.AddCartRecoveryGrains(builder.Configuration);
         builder.Services.AddSingleton<IReadinessCheck, StorageReadiness>();
-        builder.Services.AddSingleton<IReadinessCheck, PartitionReadiness>();
         if (silo.HostsGateway)
         {
             builder.Services.AddCartRecoveryGateway(builder.Configuration, builder.Environment);
@@ -60,6 +87,11 @@ public static class SiloApp
         {
             builder.Services.AddSingleton<GatewayMetrics>();
             builder.Services.AddSingleton(_ => new PrometheusMetrics("CartRecovery"));
+        }
+
+        if (clustered)
+        {
+            builder.Services.AddCluster(builder.Configuration, silo, http);
         }
 
         configure?.Invoke(builder);
@@ -71,6 +103,11 @@ public static class SiloApp
         else
         {
             app.MapHealthEndpoints();
+        }
+
+        if (internalListener)
+        {
+            app.MapInternalEndpoints(() => BoundPort(app, 1, http.InternalPort));
         }
 
         return app;
@@ -85,10 +122,13 @@ public static class SiloApp
     }
 
     /// <summary>The public base address of a started app, e.g. http://127.0.0.1:5123.</summary>
-    public static string BaseAddress(WebApplication app)
+    public static string BaseAddress(WebApplication app) => $"http://127.0.0.1:{BoundPort(app, 0, -1)}";
+
+    /// <summary>Port of the n-th listener (0 public, 1 internal) once started.</summary>
+    internal static int BoundPort(WebApplication app, int index, int configured)
     {
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1").TrimEnd('/');
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        return addresses.Count > index ? new Uri(addresses[index].Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1")).Port : configured;
     }
 
     /// <summary>wwwroot next to the binary (build and publish copy it there), else the gateway's sources.</summary>

@@ -45,7 +45,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DashboardService>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardService>());
         services.TryAddSingleton<IGrainClient, LocalGrainClient>();
-        services.Replace(ServiceDescriptor.Singleton<IOnSiteNudgePublisher, SignalROnSitePublisher>());
+        services.AddSingleton<SignalROnSitePublisher>();
+        services.Replace(ServiceDescriptor.Singleton<IOnSiteNudgePublisher>(sp => sp.GetRequiredService<SignalROnSitePublisher>()));
 
         services.ConfigureHttpJsonOptions(o =>
         {

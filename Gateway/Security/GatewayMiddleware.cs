@@ -14,6 +14,8 @@ public sealed class GatewayMiddleware(RequestDelegate next, GatewayMetrics metri
 {
     public const string CorrelationHeader = "X-Correlation-Id";
 
+    private static bool Unavailable(Exception e) => e is Runtime.PartitionNotOwnedException or HttpRequestException;
+
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -34,6 +36,18 @@ public sealed class GatewayMiddleware(RequestDelegate next, GatewayMetrics metri
             try
             {
                 await next(context);
+            }
+            catch (Exception e) when (Unavailable(e) && !context.Response.HasStarted)
+            {
+                // The key's silo is moving (failover, rebalance) or unreachable: say so, the caller retries.
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "1";
+                await context.Response.WriteAsJsonAsync(new Api.ApiError("grain unavailable: its partition is moving to another silo; retry shortly"), Api.GatewayJsonContext.Default.ApiError);
+            }
+            catch (TimeoutException e) when (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+                await context.Response.WriteAsJsonAsync(new Api.ApiError(e.Message), Api.GatewayJsonContext.Default.ApiError);
             }
             finally
             {

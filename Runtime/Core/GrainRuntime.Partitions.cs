@@ -25,6 +25,9 @@ public sealed partial class GrainRuntime
         return lease.Offset;
     }
 
+    /// <summary>The event offset recorded by the partition's last committed checkpoint.</summary>
+    public long? CheckpointedOffset(int partition) => Partitions.Get(partition)?.CheckpointedOffset;
+
     /// <summary>
     /// Gives a partition up gracefully: new calls are refused, in-flight turns finish, activations
     /// deactivate, and everything pending is checkpointed before the partition is released.

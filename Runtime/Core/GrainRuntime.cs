@@ -43,6 +43,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         Reminders = new ReminderService(this);
         Partitions = new PartitionTable();
         Catalog = new Catalog(this);
+        Metrics.ObserveOwnedPartitions(() => Partitions.Owned.Count);
     }
 
     public RuntimeOptions Options { get; }

@@ -98,5 +98,8 @@ public sealed class RuntimeMetrics : IDisposable
 
     public void ReminderFired() => _reminders.Add(1);
 
+    public void ObserveOwnedPartitions(Func<int> owned) =>
+        _meter.CreateObservableGauge("silo_owned_partitions", owned, description: "Partitions this silo owns");
+
     public void Dispose() => _meter.Dispose();
 }

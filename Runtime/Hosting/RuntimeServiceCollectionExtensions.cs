@@ -21,15 +21,9 @@ public static class RuntimeServiceCollectionExtensions
     public static IServiceCollection AddGrainRuntime(this IServiceCollection services, IConfiguration configuration)
     {
         var runtime = configuration.GetSection(RuntimeOptions.Section).Get<RuntimeOptions>() ?? new RuntimeOptions();
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         runtime.Validate();
-        storage.Validate();
         services.TryAddSingleton(runtime);
-        services.TryAddSingleton(storage);
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IGrainStorage>(_ => storage.IsPostgres
-            ? new PostgresGrainStorage(storage.ConnectionString!)
-            : new SqliteGrainStorage(storage.SqliteConnectionString));
+        services.AddGrainStorage(configuration);
         services.TryAddSingleton(sp => new GrainRuntime(
             sp.GetRequiredService<RuntimeOptions>(),
             sp.GetRequiredService<IGrainStorage>(),
@@ -40,6 +34,19 @@ public static class RuntimeServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>());
         services.AddHostedService<RuntimeHostedService>();
+        return services;
+    }
+
+    /// <summary>The storage provider chosen by the <c>Storage</c> section (also used by gateways for lookups and reports).</summary>
+    public static IServiceCollection AddGrainStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        storage.Validate();
+        services.TryAddSingleton(storage);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IGrainStorage>(_ => storage.IsPostgres
+            ? new PostgresGrainStorage(storage.ConnectionString!)
+            : new SqliteGrainStorage(storage.SqliteConnectionString));
         return services;
     }
 
