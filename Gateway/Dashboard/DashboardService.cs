@@ -120,8 +120,22 @@ public sealed class DashboardService(
             Recovery = new RecoveryView(_report.Treatment.Rate, _report.Control.Rate, _report.Uplift, _report.UpliftCi95),
             RecoveredRevenue = _report.RecoveredRevenue,
             History = _history.ToArray(),
-            Model = extras?.Model ?? new ModelView(scorer.Current.Version, null, null, null),
+            Model = ModelOf(),
         };
+    }
+
+    private ModelView ModelOf()
+    {
+        if (services.GetService(typeof(Grains.Models.ModelService)) is Grains.Models.ModelService { Active: { Row: { } row } active })
+        {
+            return new ModelView(
+                active.Version,
+                row.Metrics?.Auc,
+                row.Metrics?.Calibration.Select(b => new CalibrationPoint(b.MeanPredicted, b.ObservedRate, b.Count)).ToList(),
+                active.Importance?.OrderByDescending(kv => kv.Value).Take(12).Select(kv => new FeatureGain(kv.Key, kv.Value)).ToList());
+        }
+
+        return new ModelView(scorer.Current.Version, null, null, null);
     }
 
     private static double? Ms(double seconds) => double.IsNaN(seconds) ? null : Math.Round(seconds * 1000, 3);

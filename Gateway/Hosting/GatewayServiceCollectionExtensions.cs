@@ -111,6 +111,7 @@ public static class GatewayServiceCollectionExtensions
         app.MapAuthEndpoints();
         app.MapEventsEndpoints();
         app.MapQueryEndpoints();
+        app.MapModelEndpoints();
         app.MapHub<ShopperHub>(ShopperHub.Path);
         app.MapHub<AdminHub>(AdminHub.Path);
         return app;

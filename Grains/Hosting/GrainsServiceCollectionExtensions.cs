@@ -4,6 +4,9 @@ using CartRecovery.Grains.Carts;
 using CartRecovery.Grains.Diagnostics;
 using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Json;
+using CartRecovery.Grains.Models;
+using CartRecovery.Model.Registry;
+using CartRecovery.Runtime.Configuration;
 using CartRecovery.Grains.Nudges;
 using CartRecovery.Grains.Policy;
 using CartRecovery.Grains.Scoring;
@@ -57,6 +60,19 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
         services.AddHostedService<PolicyRefresher>();
+        services.AddModelRegistry(configuration);
+        services.TryAddSingleton<ModelService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelService>());
+        return services;
+    }
+
+    /// <summary>The model registry in the same database as grain state (table model_versions).</summary>
+    public static IServiceCollection AddModelRegistry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        services.TryAddSingleton<IModelRegistry>(_ => storage.IsPostgres
+            ? new PostgresModelRegistry(storage.ConnectionString!)
+            : new SqliteModelRegistry(storage.SqliteConnectionString));
         return services;
     }
 }

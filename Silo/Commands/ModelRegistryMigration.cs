@@ -1,3 +1,4 @@
+using CartRecovery.Model.Registry;
 using CartRecovery.Runtime.Configuration;
 
 namespace CartRecovery.Silo.Commands;
@@ -5,5 +6,11 @@ namespace CartRecovery.Silo.Commands;
 /// <summary>Schema of the model registry, created with the rest of the schema by migrate.</summary>
 internal static class ModelRegistryMigration
 {
-    public static Task RunAsync(StorageOptions options, CancellationToken cancellationToken) => Task.CompletedTask;
+    public static Task RunAsync(StorageOptions options, CancellationToken cancellationToken)
+    {
+        IModelRegistry registry = options.IsPostgres
+            ? new PostgresModelRegistry(options.ConnectionString!)
+            : new SqliteModelRegistry(options.SqliteConnectionString);
+        return registry.EnsureSchemaAsync(cancellationToken);
+    }
 }
