@@ -74,7 +74,12 @@ internal sealed class Checkpointer(GrainRuntime runtime)
     {
         // The watermark is read before any state, so every event below it is already in the states.
         var watermark = partition.Watermark;
-        var (states, reminders, signal) = partition.Take();
+        var (states, taken, signal) = partition.Take();
+
+        // Only the last change per reminder matters (and one statement may not touch a row twice).
+        var reminders = taken.Count < 2 ? taken
+            : taken.Select((c, i) => (c, i)).GroupBy(x => (x.c.Row.GrainType, x.c.Row.GrainKey, x.c.Row.Name))
+                .Select(g => g.Last()).OrderBy(x => x.i).Select(x => x.c).ToList();
         if (states.Count == 0 && reminders.Count == 0 && watermark == partition.CheckpointedOffset)
         {
             signal.TrySetResult();

@@ -174,6 +174,23 @@ public abstract class RuntimeBehaviourTests<TProvider>(TProvider provider) : ICl
     }
 
     [Fact]
+    public async Task A_reminder_moved_many_times_between_checkpoints_is_stored_once_with_its_last_due_time()
+    {
+        var storage = provider.Create();
+        await using var silo = await TestSilo.StartAsync(storage, o => { o.FlushInterval = TimeSpan.FromHours(1); o.ReminderPollInterval = TimeSpan.Zero; });
+        var key = Key("moved");
+        var grain = silo.GetGrain<ICounterGrain>(key);
+        for (var i = 1; i <= 5; i++)
+        {
+            await grain.ScheduleReminder("r", i * 60_000);
+        }
+
+        await silo.CheckpointAllAsync();
+        var row = Assert.Single(await storage.LoadRemindersAsync(silo.PartitionOf(key), CancellationToken.None), r => r.GrainKey == key);
+        Assert.InRange((row.DueAt - DateTimeOffset.UtcNow).TotalMinutes, 4.5, 5.1);
+    }
+
+    [Fact]
     public async Task Timers_tick_as_turns_and_die_with_the_activation()
     {
         await using var silo = await TestSilo.StartAsync(provider.Create());
