@@ -45,7 +45,13 @@ internal sealed class PartitionContext(int partition, long epoch)
         }
     }
 
-    public bool HasWork => DirtyCount > 0 || Watermark != CheckpointedOffset;
+    /// <summary>
+    /// Something to write, or someone waiting for a checkpoint: a waiter may have arrived just after
+    /// the checkpoint that already covered its events, and must not wait for work that never comes.
+    /// </summary>
+    public bool HasWork => DirtyCount > 0 || Watermark != CheckpointedOffset || Volatile.Read(ref _awaited);
+
+    private bool _awaited;
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -81,6 +87,7 @@ internal sealed class PartitionContext(int partition, long epoch)
         {
             lock (_sync)
             {
+                _awaited = true;
                 return _nextCheckpoint.Task;
             }
         }
@@ -92,6 +99,7 @@ internal sealed class PartitionContext(int partition, long epoch)
         lock (_sync)
         {
             var taken = (_dirty, _reminders, _nextCheckpoint);
+            _awaited = false;
             _dirty = new HashSet<IStateEntry>();
             _reminders = new List<ReminderChange>();
             _nextCheckpoint = NewSignal();
