@@ -86,7 +86,7 @@ public static class SiloApp
         else
         {
             builder.Services.AddSingleton<GatewayMetrics>();
-            builder.Services.AddSingleton(_ => new PrometheusMetrics("CartRecovery"));
+            builder.Services.AddSingleton(sp => MeterSources.CreateExporter(sp));
         }
 
         if (clustered)
@@ -96,6 +96,7 @@ public static class SiloApp
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.Services.GetRequiredService<PrometheusMetrics>(); // listen from the start: measurements before the listener exists are lost
         if (silo.HostsGateway)
         {
             app.UseCartRecoveryGateway();

@@ -7,6 +7,9 @@ namespace CartRecovery.Gateway.Api;
 
 internal static class AuthEndpoints
 {
+    private static bool IsVisitorId(string id) =>
+        id.Length == 34 && id.StartsWith("v-", StringComparison.Ordinal) && id[2..].All(char.IsAsciiHexDigitLower);
+
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/auth/login", (LoginRequest? body, UserDirectory users, TokenService tokens) =>
@@ -26,7 +29,9 @@ internal static class AuthEndpoints
             return Results.Ok(new TokenResponse(token, role, null, expires));
         });
 
-        // Anonymous visitors get a token bound to a fresh (or their remembered) visitor id.
+        // Anonymous visitors get a token bound to a fresh visitor id, or renew one for an id this
+        // endpoint issued (128 random bits, so it cannot be guessed). Tokens for any other shopper id
+        // (a store's customer ids) are minted by the store backend with Auth:ShopperTokenKey.
         app.MapPost("/v1/shopper-token", (ShopperTokenRequest? body, TokenService tokens) =>
         {
             var shopperId = body?.ShopperId;
@@ -34,9 +39,9 @@ internal static class AuthEndpoints
             {
                 shopperId = "v-" + Guid.NewGuid().ToString("N");
             }
-            else if (shopperId.Length > 128 || shopperId.Any(c => c == '/' || char.IsControl(c)))
+            else if (!IsVisitorId(shopperId))
             {
-                return Results.BadRequest(new ApiError("shopper_id: at most 128 characters, no '/' or control characters"));
+                return Results.BadRequest(new ApiError("shopper_id: only anonymous visitor ids issued here (v- and 32 hex digits) can be renewed; tokens for other shopper ids are minted by the store backend"));
             }
 
             var (token, expires) = tokens.IssueShopper(shopperId);

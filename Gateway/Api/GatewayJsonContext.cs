@@ -31,4 +31,5 @@ public sealed record HealthReport(
 [JsonSerializable(typeof(ShopperTokenRequest))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(DashboardSnapshot))]
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext;

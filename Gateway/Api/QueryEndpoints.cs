@@ -79,8 +79,19 @@ internal static class QueryEndpoints
         return Results.Ok(await RecoveryReport.FromStorageAsync(storage, from, to, ct));
     }
 
-    private static async Task<IResult> UpdatePolicyAsync(CampaignPolicy? policy, [FromQuery(Name = "expected_version")] long? expectedVersion, IGrainClient grains, CancellationToken ct)
+    private static async Task<IResult> UpdatePolicyAsync(HttpRequest request, [FromQuery(Name = "expected_version")] long? expectedVersion, IGrainClient grains, CancellationToken ct)
     {
+        CampaignPolicy? policy;
+        try
+        {
+            policy = await System.Text.Json.JsonSerializer.DeserializeAsync(request.Body, CartRecovery.Grains.Json.GrainsJsonContext.Default.CampaignPolicy, ct);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+            return Results.BadRequest(new ApiError($"{field}: has a value of the wrong type or format"));
+        }
+
         if (policy is null)
         {
             return Results.BadRequest(new ApiError("body: a policy object is required"));

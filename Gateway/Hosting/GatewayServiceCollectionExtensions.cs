@@ -39,7 +39,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new TokenService(auth, development, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new UserDirectory(auth, development));
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton(_ => new PrometheusMetrics("CartRecovery"));
+        services.AddSingleton(sp => MeterSources.CreateExporter(sp));
         services.AddSingleton<ShopperRateLimiter>();
         services.AddSingleton<NudgeFeed>();
         services.AddSingleton<DashboardService>();

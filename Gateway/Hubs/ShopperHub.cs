@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using CartRecovery.Gateway.Auth;
@@ -17,7 +19,7 @@ namespace CartRecovery.Gateway.Hubs;
 /// shopper too. Pending nudges are re-sent on connect.
 /// </summary>
 [Authorize(Policy = Policies.Shopper)]
-public sealed class ShopperHub(EventIngestor ingestor, IGrainClient grains, GatewayMetrics metrics, ShopperRateLimiter limiter, LimitsOptions limits) : Hub
+public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator, IGrainClient grains, GatewayMetrics metrics, ShopperRateLimiter limiter, LimitsOptions limits) : Hub
 {
     public const string Path = "/hubs/shopper";
     public const string NudgeMethod = "nudge";
@@ -50,16 +52,22 @@ public sealed class ShopperHub(EventIngestor ingestor, IGrainClient grains, Gate
         }
     }
 
-    public Task<IngestResult> Track(StorefrontEvent e) => TrackBatch([e]);
+    /// <summary>One event; answered like POST /v1/events.</summary>
+    public Task<IngestResult> Track(JsonElement e) => TrackBatch(e);
 
-    public async Task<IngestResult> TrackBatch(List<StorefrontEvent> events)
+    /// <summary>
+    /// A batch, validated event by event like POST /v1/events (a malformed event is refused by index
+    /// and field; the others go ahead).
+    /// </summary>
+    public async Task<IngestResult> TrackBatch(JsonElement events)
     {
-        if (events.Count > EventValidator.MaxBatch)
+        var count = events.ValueKind == JsonValueKind.Array ? events.GetArrayLength() : 1;
+        if (count > EventValidator.MaxBatch)
         {
             throw new HubException($"events: a batch holds at most {EventValidator.MaxBatch} events");
         }
 
-        if (!limiter.TryAcquire(ShopperId, events.Count))
+        if (!limiter.TryAcquire(ShopperId, count))
         {
             var violations = Context.Items.TryGetValue("violations", out var v) ? (int)v! + 1 : 1;
             Context.Items["violations"] = violations;
@@ -71,30 +79,18 @@ public sealed class ShopperHub(EventIngestor ingestor, IGrainClient grains, Gate
             throw new HubException("rate limit: too many events for this shopper; slow down");
         }
 
-        var result = new IngestResult { Received = events.Count };
-        var own = new List<StorefrontEvent>(events.Count);
-        var indexOf = new List<int>(events.Count);
-        for (var i = 0; i < events.Count; i++)
+        List<StorefrontEvent> valid;
+        IngestResult result;
+        try
         {
-            if (events[i] is null)
-            {
-                result.Rejected.Add(new EventError(i, "event", "must be a JSON object"));
-            }
-            else if (events[i].ShopperId != ShopperId)
-            {
-                result.Rejected.Add(new EventError(i, "shopper_id", "does not match the shopper of this connection"));
-            }
-            else
-            {
-                own.Add(events[i]);
-                indexOf.Add(i);
-            }
+            (valid, result) = validator.ParseBatch(Encoding.UTF8.GetBytes(events.GetRawText()), ShopperId);
+        }
+        catch (BadBatchException e)
+        {
+            throw new HubException(e.Message);
         }
 
-        var applied = await ingestor.IngestAsync(own, "hub", Context.ConnectionAborted);
-        result.Accepted = applied.Accepted;
-        result.Rejected.AddRange(applied.Rejected.Select(r => r with { Index = indexOf[r.Index] }));
-        result.Rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
+        await ingestor.PublishValidatedAsync(valid, result, "hub", Context.ConnectionAborted);
         return result;
     }
 }

@@ -9,6 +9,8 @@ public sealed class GatewayMetrics : IDisposable
     public const string MeterName = "CartRecovery.Gateway";
 
     private readonly Meter _meter = new(MeterName);
+
+    public Meter Meter => _meter;
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly UpDownCounter<long> _connections;

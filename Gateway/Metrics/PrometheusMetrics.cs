@@ -18,11 +18,23 @@ public sealed class PrometheusMetrics : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, Aggregate> _aggregates = new();
 
+    /// <summary>Every meter whose name starts with one of the prefixes, process-wide (tools, benchmarks).</summary>
     public PrometheusMetrics(params string[] meterPrefixes)
+        : this(meter => meterPrefixes.Any(p => meter.Name.StartsWith(p, StringComparison.Ordinal)))
+    {
+    }
+
+    /// <summary>Exactly these meter instances: one app's own, even with several apps in one process.</summary>
+    public PrometheusMetrics(params Meter[] meters)
+        : this(meter => meters.Any(m => ReferenceEquals(m, meter)))
+    {
+    }
+
+    private PrometheusMetrics(Func<Meter, bool> include)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (meterPrefixes.Any(p => instrument.Meter.Name.StartsWith(p, StringComparison.Ordinal)))
+            if (include(instrument.Meter))
             {
                 _aggregates[instrument] = new Aggregate(instrument);
                 listener.EnableMeasurementEvents(instrument);
@@ -200,6 +212,6 @@ public sealed class PrometheusMetrics : IDisposable
             text.Append(' ').Append(Format(value)).Append('\n');
         }
 
-        private static string Format(double v) => double.IsPositiveInfinity(v) ? "+Inf" : v.ToString("G17", CultureInfo.InvariantCulture);
+        private static string Format(double v) => double.IsPositiveInfinity(v) ? "+Inf" : v.ToString("R", CultureInfo.InvariantCulture);
     }
 }

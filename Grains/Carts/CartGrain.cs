@@ -430,7 +430,7 @@ public sealed class CartGrain(
         }
 
         message.Channel = permit.Channel!;
-        message.Email = permit.Email;
+        message.Email = message.Channel == NudgeChannels.Webhook ? permit.Email : null;
         S.Nudges.Add(new NudgeRecord
         {
             NudgeId = nudgeId,

@@ -8,6 +8,8 @@ public sealed class DomainMetrics : IDisposable
     public const string MeterName = "CartRecovery";
 
     private readonly Meter _meter = new(MeterName);
+
+    public Meter Meter => _meter;
     private readonly Counter<long> _ingested;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _failed;

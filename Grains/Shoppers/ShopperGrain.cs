@@ -201,6 +201,7 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
     {
         _connections++;
         S.Connected = true;
+        KeepAlive(true);
         S.LastConnectedAt = Time.GetUtcNow();
         state.MarkDirty();
         return Task.FromResult(S.PendingNudges.ToList());
@@ -210,6 +211,7 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
     {
         _connections = Math.Max(0, _connections - 1);
         S.Connected = _connections > 0;
+        KeepAlive(S.Connected);
         state.MarkDirty();
         return Task.CompletedTask;
     }

@@ -31,6 +31,9 @@ public abstract class Grain
     /// <summary>Deactivate this activation once the current turn ends.</summary>
     protected void DeactivateOnIdle() => Activation.DeactivateAfterTurn = true;
 
+    /// <summary>Exempts this activation from idle collection while <paramref name="on"/>.</summary>
+    protected void KeepAlive(bool on) => Activation.KeepAlive = on;
+
     /// <summary>
     /// A timer whose callback runs as a turn of this activation. Timers die with the activation;
     /// use reminders for anything that must survive a restart.

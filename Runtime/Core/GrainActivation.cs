@@ -34,6 +34,9 @@ internal sealed class GrainActivation(GrainId id, GrainRegistration registration
 
     public bool DeactivateAfterTurn { get; set; }
 
+    /// <summary>While set, idle collection skips this activation.</summary>
+    public volatile bool KeepAlive;
+
     public long LastUsedTicks = Environment.TickCount64;
 
     private List<GrainTimer>? _timers;

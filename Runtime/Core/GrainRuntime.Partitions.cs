@@ -218,7 +218,7 @@ public sealed partial class GrainRuntime
         var collected = 0;
         foreach (var activation in Catalog.All)
         {
-            if (Volatile.Read(ref activation.LastUsedTicks) > cutoff || !activation.Turn.Wait(0))
+            if (activation.KeepAlive || Volatile.Read(ref activation.LastUsedTicks) > cutoff || !activation.Turn.Wait(0))
             {
                 continue;
             }

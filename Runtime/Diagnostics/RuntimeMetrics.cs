@@ -9,6 +9,8 @@ public sealed class RuntimeMetrics : IDisposable
     public const string MeterName = "CartRecovery.Runtime";
 
     private readonly Meter _meter = new(MeterName);
+
+    public Meter Meter => _meter;
     private readonly UpDownCounter<long> _activations;
     private readonly Counter<long> _calls;
     private readonly Counter<long> _errors;

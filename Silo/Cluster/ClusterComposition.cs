@@ -4,6 +4,7 @@ using CartRecovery.Gateway.Cluster;
 using CartRecovery.Gateway.Dashboard;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Grains.Diagnostics;
+using CartRecovery.Grains.Hosting;
 using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Nudges;
 using CartRecovery.Grains.Scoring;
@@ -36,6 +37,9 @@ internal static class ClusterComposition
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton(new ScorerProvider(new BaselineScorer()));
         services.TryAddSingleton<IOnSiteNudgePublisher, NullOnSitePublisher>();
+
+        // The model API (/v1/models) reads the registry on gateways too.
+        services.AddModelRegistry(configuration);
         return services;
     }
 
@@ -65,6 +69,7 @@ internal static class ClusterComposition
             services.AddSingleton<SiloPartitionOwner>();
             services.AddHostedService(sp => sp.GetRequiredService<SiloPartitionOwner>());
             services.AddSingleton<IDashboardExtras>(sp => sp.GetRequiredService<SiloPartitionOwner>());
+            services.AddSingleton<Gateway.Metrics.IMeterSource>(sp => sp.GetRequiredService<SiloPartitionOwner>());
             services.AddSingleton(sp => new NudgePublisher(kafka, sp.GetRequiredService<ILogger<NudgePublisher>>()));
             services.Replace(ServiceDescriptor.Singleton<IOnSiteNudgePublisher, KafkaNudgePublisher>());
             services.AddHostedService(sp => new SiloMembership(

@@ -21,7 +21,7 @@ namespace CartRecovery.Silo.Cluster;
 /// revoked partition is checkpointed and released before it moves. Invalid records go to the
 /// dead-letter topic and never stall the partition.
 /// </summary>
-internal sealed partial class SiloPartitionOwner : BackgroundService, IPartitionOwner, IDashboardExtras
+internal sealed partial class SiloPartitionOwner : BackgroundService, IPartitionOwner, IDashboardExtras, Gateway.Metrics.IMeterSource
 {
     private readonly GrainRuntime _runtime;
     private readonly EventPipeline _pipeline;
@@ -52,6 +52,8 @@ internal sealed partial class SiloPartitionOwner : BackgroundService, IPartition
     }
 
     public bool Joined { get; private set; }
+
+    public Meter Meter => _meter;
 
     public long? KafkaLag => _endOffsets.IsEmpty ? null : ObserveLag().Sum(m => m.Value);
 

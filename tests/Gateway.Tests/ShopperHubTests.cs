@@ -1,0 +1,328 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CartRecovery.Gateway.Hosting;
+using CartRecovery.Gateway.Tests.Support;
+using CartRecovery.Grains.Abstractions.Nudges;
+using CartRecovery.Grains.Nudges;
+
+namespace CartRecovery.Gateway.Tests;
+
+/// <summary>The shopper hub over a real WebSocket: isolation between shoppers, pending nudges, abuse limits.</summary>
+public sealed class ShopperHubTests(GatewayApp app) : IClassFixture<GatewayApp>
+{
+    private static string NewShopper(string name) => $"{name}-{Guid.NewGuid():N}";
+
+    private static JsonElement NudgeOf(HubInvocation invocation)
+    {
+        Assert.Equal("nudge", invocation.Target);
+        Assert.Equal(1, invocation.Arguments.GetArrayLength());
+        return invocation.Arguments[0];
+    }
+
+    private Task PublishAsync(string shopperId, string nudgeId) =>
+        app.Service<IOnSiteNudgePublisher>().PublishAsync(
+            new NudgeMessage
+            {
+                NudgeId = nudgeId,
+                ShopperId = shopperId,
+                CartId = "c-direct",
+                Channel = NudgeChannels.OnSite,
+                Variant = "reminder",
+                Title = "Still thinking it over?",
+                Message = "You left items in your cart.",
+                CreatedAt = DateTimeOffset.UtcNow,
+            },
+            CancellationToken.None);
+
+    /// <summary>
+    /// Round-trips a hub call. The server runs OnConnectedAsync (group join, pending nudges) before
+    /// it handles any invocation and writes in order, so after this returns everything sent to the
+    /// connection up to now is in its channel.
+    /// </summary>
+    private static async Task SyncAsync(HubClient hub) => await hub.InvokeAsync("TrackBatch", new JsonArray());
+
+    /// <summary>Asserts the connection got nothing but the marker nudge sent to it after everything else.</summary>
+    private async Task AssertOnlyMarkerArrivesAsync(HubClient hub, string shopperId)
+    {
+        var marker = "marker-" + Guid.NewGuid().ToString("N");
+        await PublishAsync(shopperId, marker);
+        var first = NudgeOf(await hub.NextInvocationAsync());
+        Assert.Equal(marker, first.GetProperty("nudge_id").GetString());
+        Assert.Equal(shopperId, first.GetProperty("shopper_id").GetString());
+    }
+
+    [Fact]
+    public async Task Real_nudge_reaches_only_the_shopper_whose_cart_went_idle()
+    {
+        var a = NewShopper("iso-a");
+        var b = NewShopper("iso-b");
+        await using var hubA = await app.ConnectShopperAsync(a);
+        await using var hubB = await app.ConnectShopperAsync(b);
+
+        // B puts something in a cart over the hub; one idle second later the silo nudges B.
+        var result = await hubB.InvokeAsync("Track", Events.AddToCart(b, "cart-b", price: 40));
+        Assert.Equal(1, result.GetProperty("accepted").GetInt32());
+        var nudge = NudgeOf(await hubB.NextInvocationAsync());
+        Assert.Equal(b, nudge.GetProperty("shopper_id").GetString());
+        Assert.Equal("cart-b", nudge.GetProperty("cart_id").GetString());
+        Assert.Equal($"{b}/cart-b:onsite", nudge.GetProperty("nudge_id").GetString());
+
+        await SyncAsync(hubA);
+        Assert.Empty(hubA.DrainInvocations());
+        await AssertOnlyMarkerArrivesAsync(hubA, a);
+    }
+
+    [Fact]
+    public async Task Published_nudge_reaches_every_connection_of_its_shopper_and_no_other()
+    {
+        var a = NewShopper("pub-a");
+        var b = NewShopper("pub-b");
+        var bUpper = b.ToUpperInvariant(); // a different shopper id that differs only in case
+        await using var hubA = await app.ConnectShopperAsync(a);
+        await using var hubB1 = await app.ConnectShopperAsync(b);
+        await using var hubB2 = await app.ConnectShopperAsync(b);
+        await using var hubUpper = await app.ConnectShopperAsync(bUpper);
+        foreach (var hub in new[] { hubA, hubB1, hubB2, hubUpper })
+        {
+            await SyncAsync(hub); // connected and in its group
+        }
+
+        var nudgeId = "n-" + Guid.NewGuid().ToString("N");
+        await PublishAsync(b, nudgeId);
+        Assert.Equal(nudgeId, NudgeOf(await hubB1.NextInvocationAsync()).GetProperty("nudge_id").GetString());
+        Assert.Equal(nudgeId, NudgeOf(await hubB2.NextInvocationAsync()).GetProperty("nudge_id").GetString());
+
+        await AssertOnlyMarkerArrivesAsync(hubA, a);
+        await AssertOnlyMarkerArrivesAsync(hubUpper, bUpper);
+    }
+
+    [Fact]
+    public async Task Events_for_another_shopper_sent_over_the_hub_are_rejected_and_change_nothing()
+    {
+        var a = NewShopper("evt-a");
+        var b = NewShopper("evt-b");
+        Assert.Equal(200, (int)(await app.PostEventsAsync(Events.AddToCart(b, "cart-b", sku: "B-1", quantity: 1))).Status);
+        var before = (await app.GetCartAsync(b, "cart-b"))!.Value;
+        Assert.Equal(1, Events.Quantity(before));
+
+        await using var hubA = await app.ConnectShopperAsync(a);
+        var single = await hubA.InvokeAsync("Track", Events.AddToCart(b, "cart-b", sku: "A-INJECTED", quantity: 5));
+        Assert.Equal(0, single.GetProperty("accepted").GetInt32());
+        var error = Assert.Single(single.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(0, error.GetProperty("index").GetInt32());
+        Assert.Equal("shopper_id", error.GetProperty("field").GetString());
+
+        // In a batch the foreign events are refused by index; A's own event still goes through.
+        var batch = await hubA.InvokeAsync("TrackBatch", Events.Batch(
+            Events.AddToCart(a, "cart-a", sku: "A-1"),
+            Events.AddToCart(b, "cart-b", sku: "A-INJECTED", quantity: 3),
+            Events.With(Events.Make("purchase", b, "cart-b"), "order", new JsonObject { ["order_id"] = "o-1", ["total"] = 25, ["currency"] = "EUR", ["skus"] = new JsonArray("B-1") })));
+        Assert.Equal(3, batch.GetProperty("received").GetInt32());
+        Assert.Equal(1, batch.GetProperty("accepted").GetInt32());
+        var rejected = batch.GetProperty("rejected").EnumerateArray().ToList();
+        Assert.Equal([1, 2], rejected.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.All(rejected, r => Assert.Equal("shopper_id", r.GetProperty("field").GetString()));
+
+        var after = (await app.GetCartAsync(b, "cart-b"))!.Value;
+        Assert.Equal(1, Events.Quantity(after));
+        Assert.Equal(["B-1"], after.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("sku").GetString()));
+        Assert.Equal(before.GetProperty("stage").GetString(), after.GetProperty("stage").GetString());
+        Assert.Equal(before.GetProperty("events").GetArrayLength(), after.GetProperty("events").GetArrayLength());
+        Assert.Equal(1, Events.Quantity((await app.GetCartAsync(a, "cart-a"))!.Value));
+    }
+
+    [Fact]
+    public async Task Hub_batch_with_a_malformed_event_refuses_only_that_event_by_index_and_field()
+    {
+        // Same answer shape as POST /v1/events (docs/api.md): each event stands alone.
+        var shopper = NewShopper("shape");
+        await using var hub = await app.ConnectShopperAsync(shopper);
+        var badWhen = Events.AddToCart(shopper, "cart-h", sku: "BAD-WHEN");
+        badWhen["occurred_at"] = "yesterday";
+        var noSku = Events.AddToCart(shopper, "cart-h", sku: "");
+
+        var result = await hub.InvokeAsync("TrackBatch", Events.Batch(Events.AddToCart(shopper, "cart-h", sku: "OK"), noSku, badWhen));
+        Assert.Equal(3, result.GetProperty("received").GetInt32());
+        Assert.Equal(1, result.GetProperty("accepted").GetInt32());
+        Assert.Equal(
+            [(1, "item.sku"), (2, "occurred_at")],
+            result.GetProperty("rejected").EnumerateArray().Select(r => (r.GetProperty("index").GetInt32(), r.GetProperty("field").GetString())));
+        Assert.Equal(["OK"], (await app.GetCartAsync(shopper, "cart-h"))!.Value.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("sku").GetString()));
+    }
+
+    [Fact]
+    public async Task Pending_nudge_is_delivered_again_on_reconnect_until_it_is_shown()
+    {
+        var shopper = NewShopper("pending");
+        const string cart = "cart-p";
+        var nudgeId = $"{shopper}/{cart}:onsite";
+
+        var first = await app.ConnectShopperAsync(shopper);
+        var tracked = await first.InvokeAsync("Track", Events.AddToCart(shopper, cart, price: 60));
+        Assert.Equal(1, tracked.GetProperty("accepted").GetInt32());
+
+        // The nudge is produced while the shopper is connected; disconnect without reading it.
+        await GatewayApp.EventuallyAsync(
+            () => app.GetCartAsync(shopper, cart),
+            c => c?.GetProperty("stage").GetString() == "nudged",
+            "cart nudged");
+        await first.DisposeAsync();
+
+        await using (var second = await app.ConnectShopperAsync(shopper))
+        {
+            var again = NudgeOf(await second.NextInvocationAsync());
+            Assert.Equal(nudgeId, again.GetProperty("nudge_id").GetString());
+            Assert.Equal(cart, again.GetProperty("cart_id").GetString());
+            Assert.Equal("free_shipping", again.GetProperty("variant").GetString());
+            Assert.Single(again.GetProperty("lines").EnumerateArray());
+
+            // The storefront reports it shown: no longer pending.
+            var shown = await second.InvokeAsync("Track", Events.NudgeShown(shopper, nudgeId));
+            Assert.Equal(1, shown.GetProperty("accepted").GetInt32());
+        }
+
+        await using var third = await app.ConnectShopperAsync(shopper);
+        await SyncAsync(third);
+        Assert.Empty(third.DrainInvocations());
+    }
+
+    [Fact]
+    public async Task On_site_nudge_pushed_over_the_hub_does_not_carry_the_shoppers_email()
+    {
+        // Shopper tokens are handed to anyone who names a shopper id (POST /v1/shopper-token), so
+        // what the hub pushes must not include personal data the popup does not need.
+        var shopper = NewShopper("pii");
+        var identify = Events.With(Events.Make("identify", shopper), "customer", new JsonObject { ["id"] = "cust-1", ["email"] = "jane@example.com" });
+        Assert.Equal(200, (int)(await app.PostEventsAsync(identify)).Status);
+        await using var hub = await app.ConnectShopperAsync(shopper);
+        await hub.InvokeAsync("Track", Events.AddToCart(shopper, "cart-pii", price: 20));
+
+        var invocation = await hub.NextInvocationAsync();
+        var nudge = NudgeOf(invocation);
+        Assert.Equal("onsite", nudge.GetProperty("channel").GetString());
+        Assert.DoesNotContain("jane@example.com", invocation.Arguments.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connected_shopper_whose_grain_was_idle_collected_still_gets_an_on_site_nudge()
+    {
+        var shopper = NewShopper("collected");
+        const string cart = "cart-c";
+        await using var hub = await app.ConnectShopperAsync(shopper);
+        await SyncAsync(hub);
+
+        // The browser stays connected but sends nothing for longer than Runtime:CollectionAge
+        // (15 min by default): the idle shopper activation is collected. Collect it now.
+        await app.Service<CartRecovery.Runtime.GrainRuntime>().CollectIdleAsync(TimeSpan.Zero);
+
+        // The store backend reports an add to cart; the cart goes idle a second later.
+        Assert.Equal(200, (int)(await app.PostEventsAsync(Events.AddToCart(shopper, cart, price: 35))).Status);
+        var decided = await GatewayApp.EventuallyAsync(
+            () => app.GetCartAsync(shopper, cart),
+            c => c?.GetProperty("last_decision").ValueKind == JsonValueKind.String,
+            "nudge decision");
+        var decision = decided!.Value.GetProperty("last_decision").GetString();
+        Assert.True(decided.Value.GetProperty("stage").GetString() == "nudged", $"cart not nudged; last_decision: {decision}");
+        Assert.Equal($"{shopper}/{cart}:onsite", NudgeOf(await hub.NextInvocationAsync()).GetProperty("nudge_id").GetString());
+    }
+
+    [Fact]
+    public async Task Oversize_message_cuts_that_connection_only()
+    {
+        var limit = app.Service<LimitsOptions>().MaxHubMessageBytes;
+        var bystander = NewShopper("big-ok");
+        var offender = NewShopper("big-bad");
+        await using var calm = await app.ConnectShopperAsync(bystander);
+        await using var loud = await app.ConnectShopperAsync(offender);
+
+        // Just under the limit is a message like any other (the event itself is refused: url too long).
+        var nearLimit = await loud.InvokeAsync("Track", Events.PageView(offender, "https://shop.example/" + new string('x', limit - 1024)));
+        Assert.Equal("page.url", Assert.Single(nearLimit.GetProperty("rejected").EnumerateArray()).GetProperty("field").GetString());
+
+        var call = await loud.StartInvocationAsync("Track", Events.PageView(offender, "https://shop.example/" + new string('x', limit + 1024)));
+        var closed = await loud.WaitClosedAsync();
+        await Assert.ThrowsAsync<HubConnectionClosedException>(() => call);
+        Assert.False(loud.IsOpen, $"connection still open after an oversize message: {closed}");
+
+        var ok = await calm.InvokeAsync("Track", Events.PageView(bystander));
+        Assert.Equal(1, ok.GetProperty("accepted").GetInt32());
+        await AssertOnlyMarkerArrivesAsync(calm, bystander);
+    }
+
+    [Fact]
+    public async Task Flooding_gets_rate_limit_errors_then_a_disconnect_without_hurting_another_client()
+    {
+        var limits = app.Service<LimitsOptions>();
+        var burst = limits.EventsPerShopperPerSecond * 10;
+        var bystander = NewShopper("flood-ok");
+        var flooder = NewShopper("flood-bad");
+        await using var calm = await app.ConnectShopperAsync(bystander);
+        await using var flood = await app.ConnectShopperAsync(flooder);
+
+        // Batches (each well under the message size limit) pipelined: far faster than the sustained
+        // rate, so the burst runs out and every further call is refused until the connection is cut.
+        var calls = new List<Task<JsonElement>>();
+        const int perBatch = 80;
+        var maxCalls = (burst / perBatch) + (limits.HubViolationsBeforeDisconnect * 3);
+        for (var i = 0; i < maxCalls && !flood.Closed.IsCompleted; i++)
+        {
+            var batch = new JsonArray();
+            for (var j = 0; j < perBatch; j++)
+            {
+                batch.Add(Events.PageView(flooder));
+            }
+
+            try
+            {
+                calls.Add(await flood.StartInvocationAsync("TrackBatch", batch));
+            }
+            catch (Exception)
+            {
+                break; // the socket is gone
+            }
+        }
+
+        var closed = await flood.WaitClosedAsync();
+        var outcomes = new List<string>();
+        var accepted = 0;
+        foreach (var call in calls)
+        {
+            try
+            {
+                accepted += (await call).GetProperty("accepted").GetInt32();
+                outcomes.Add("ok");
+            }
+            catch (HubInvocationException e)
+            {
+                outcomes.Add(e.Message);
+            }
+            catch (HubConnectionClosedException)
+            {
+                outcomes.Add("closed");
+            }
+        }
+
+        var rateLimited = outcomes.Count(o => o.Contains("rate limit", StringComparison.Ordinal));
+        Assert.True(rateLimited >= 1, "no rate-limit error: " + string.Join(" | ", outcomes.Distinct()));
+        Assert.True(rateLimited <= limits.HubViolationsBeforeDisconnect, $"{rateLimited} rate-limit errors before the disconnect (limit {limits.HubViolationsBeforeDisconnect})");
+        Assert.True(accepted <= burst + (limits.EventsPerShopperPerSecond * 5), $"{accepted} events accepted; the burst is {burst}");
+        Assert.False(flood.IsOpen, $"flooder still connected: {closed}");
+
+        // The same budget covers HTTP ingestion for that shopper.
+        var over = new JsonArray();
+        for (var i = 0; i < burst; i++)
+        {
+            over.Add(Events.PageView(flooder));
+        }
+
+        var http = await app.PostEventsAsync(over);
+        Assert.Equal(429, (int)http.Status);
+        Assert.StartsWith("shopper_id", http.Error, StringComparison.Ordinal);
+
+        // The other client noticed nothing.
+        Assert.True(calm.IsOpen);
+        var ok = await calm.InvokeAsync("TrackBatch", Events.Batch(Events.PageView(bystander), Events.PageView(bystander)));
+        Assert.Equal(2, ok.GetProperty("accepted").GetInt32());
+        await AssertOnlyMarkerArrivesAsync(calm, bystander);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using CartRecovery.Gateway.Auth;
+using CartRecovery.Gateway.Hosting;
+using CartRecovery.Gateway.Tests.Support;
+
+namespace CartRecovery.Gateway.Tests;
+
+/// <summary>Tokens the gateway must refuse, on the hubs (negotiate and WebSocket upgrade) and the API.</summary>
+public sealed class TokenTests(GatewayApp app) : IClassFixture<GatewayApp>
+{
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    /// <summary>A token service with the app's key whose clock stands two days back: its tokens have expired.</summary>
+    private static TokenService PastIssuer() => new(
+        new AuthOptions { SigningKey = GatewayApp.SigningKey, ShopperTokenLifetime = TimeSpan.FromHours(1), AdminTokenLifetime = TimeSpan.FromHours(1) },
+        development: false,
+        new FixedTime(DateTimeOffset.UtcNow.AddDays(-2)));
+
+    private static TokenService ForeignIssuer() => new(
+        new AuthOptions { SigningKey = "some-other-deployment-signing-key-0123456789" },
+        development: false,
+        TimeProvider.System);
+
+    private static string B64(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>A token that names another shopper but keeps the original signature.</summary>
+    private static string Tampered(string token, string shopperId)
+    {
+        var parts = token.Split('.');
+        var payload = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(Pad(parts[1].Replace('-', '+').Replace('_', '/')))))!.AsObject();
+        payload["shopper_id"] = shopperId;
+        payload["sub"] = shopperId;
+        return $"{parts[0]}.{B64(payload.ToJsonString())}.{parts[2]}";
+    }
+
+    private static string Pad(string s) => s + new string('=', (4 - (s.Length % 4)) % 4);
+
+    private static string Unsigned(string shopperId)
+    {
+        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        return $"{B64("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{B64($"{{\"iss\":\"{TokenService.Issuer}\",\"aud\":\"{TokenService.ShopperAudience}\",\"sub\":\"{shopperId}\",\"shopper_id\":\"{shopperId}\",\"exp\":{exp}}}")}.";
+    }
+
+    /// <summary>Refused tokens by kind, each with the status the gateway must answer on the shopper hub.</summary>
+    private async Task<List<(string Kind, string? Token, int Status)>> BadShopperTokensAsync()
+    {
+        var shopper = "tok-" + Guid.NewGuid().ToString("N");
+        var good = await app.ShopperTokenAsync(shopper);
+        return
+        [
+            ("none", null, 401),
+            ("empty", "", 401),
+            ("garbage", "not-a-token", 401),
+            ("garbage jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", 401),
+            ("expired", PastIssuer().IssueShopper(shopper).Token, 401),
+            ("other key", ForeignIssuer().IssueShopper(shopper).Token, 401),
+            ("tampered", Tampered(good, "someone-else"), 401),
+            ("alg none", Unsigned(shopper), 401),
+            ("admin token", await app.AdminTokenAsync(), 403),
+        ];
+    }
+
+    [Fact]
+    public async Task Shopper_hub_websocket_upgrade_refuses_bad_tokens()
+    {
+        foreach (var (kind, token, status) in await BadShopperTokensAsync())
+        {
+            var refused = await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", token));
+            Assert.True(status == refused.Status, $"{kind}: expected {status}, got {refused.Status}");
+        }
+
+        // The control: a proper shopper token connects.
+        await using var ok = await app.ConnectShopperAsync("tok-ok-" + Guid.NewGuid().ToString("N"));
+        Assert.True(ok.IsOpen);
+    }
+
+    [Fact]
+    public async Task Shopper_hub_negotiate_refuses_bad_tokens()
+    {
+        foreach (var (kind, token, status) in await BadShopperTokensAsync())
+        {
+            var viaQuery = await app.SendAsync(HttpMethod.Post, "hubs/shopper/negotiate?negotiateVersion=1" + (token is null ? "" : "&access_token=" + Uri.EscapeDataString(token)));
+            Assert.True(status == (int)viaQuery.Status, $"{kind} (query): expected {status}, got {viaQuery}");
+            if (!string.IsNullOrEmpty(token))
+            {
+                var viaHeader = await app.SendAsync(HttpMethod.Post, "hubs/shopper/negotiate?negotiateVersion=1", bearer: token);
+                Assert.True(status == (int)viaHeader.Status, $"{kind} (header): expected {status}, got {viaHeader}");
+            }
+        }
+
+        var good = await app.SendAsync(HttpMethod.Post, "hubs/shopper/negotiate?negotiateVersion=1", bearer: await app.ShopperTokenAsync("tok-neg-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(HttpStatusCode.OK, good.Status);
+        Assert.True(good.Json.TryGetProperty("connectionToken", out _));
+    }
+
+    [Fact]
+    public async Task Shopper_token_is_refused_on_admin_endpoints_and_the_admin_hub()
+    {
+        var shopperToken = await app.ShopperTokenAsync("tok-adm-" + Guid.NewGuid().ToString("N"));
+        foreach (var (method, path) in new[]
+        {
+            (HttpMethod.Get, "v1/policy"),
+            (HttpMethod.Get, "v1/carts/c-1?shopper_id=x"),
+            (HttpMethod.Get, "v1/shoppers/x"),
+            (HttpMethod.Get, "v1/reports/recovery"),
+            (HttpMethod.Get, "v1/nudges/recent"),
+        })
+        {
+            var response = await app.SendAsync(method, path, bearer: shopperToken);
+            Assert.True(response.Status == HttpStatusCode.Forbidden, $"{method} {path}: {response}");
+        }
+
+        var put = await app.SendAsync(HttpMethod.Put, "v1/policy", bearer: shopperToken, json: (await app.GetAsync("v1/policy", await app.AdminTokenAsync())).Body);
+        Assert.Equal(HttpStatusCode.Forbidden, put.Status);
+
+        var refused = await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", shopperToken));
+        Assert.Equal(403, refused.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.SendAsync(HttpMethod.Post, "hubs/admin/negotiate?negotiateVersion=1", bearer: shopperToken)).Status);
+
+        // The admin hub itself works with an admin token, and refuses anonymous and expired ones.
+        await using var admin = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", await app.AdminTokenAsync());
+        Assert.True(admin.IsOpen);
+        Assert.Equal(401, (await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", null))).Status);
+        Assert.Equal(401, (await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", PastIssuer().IssueAdmin("admin", "admin").Token))).Status);
+    }
+
+    [Fact]
+    public async Task Admin_endpoints_refuse_missing_bad_and_expired_tokens()
+    {
+        foreach (var (kind, token) in new (string, string?)[]
+        {
+            ("none", null),
+            ("garbage", "garbage"),
+            ("expired", PastIssuer().IssueAdmin(GatewayApp.AdminUser, "admin").Token),
+            ("other key", ForeignIssuer().IssueAdmin(GatewayApp.AdminUser, "admin").Token),
+        })
+        {
+            var response = await app.GetAsync("v1/policy", token);
+            Assert.True(response.Status == HttpStatusCode.Unauthorized, $"{kind}: {response}");
+        }
+
+        // Query-string tokens are for hubs only (browsers cannot set WebSocket headers).
+        var viaQuery = await app.GetAsync("v1/policy?access_token=" + Uri.EscapeDataString(await app.AdminTokenAsync()));
+        Assert.Equal(HttpStatusCode.Unauthorized, viaQuery.Status);
+    }
+}
