@@ -93,7 +93,8 @@ internal sealed class Checkpointer(GrainRuntime runtime)
             await activation.Turn.WaitAsync(cancellationToken);
             try
             {
-                if (!activation.Discarded)
+                // An explicit write since the state was marked may already have stored it.
+                if (!activation.Discarded && entry.IsDirty)
                 {
                     var stamp = entry.Stamp;
                     snapshots.Add(new Snapshot(entry, new StateWrite(activation.Id.Type, activation.Id.Key, entry.Name, entry.Serialize(), entry.Version), stamp));
