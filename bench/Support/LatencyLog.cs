@@ -1,0 +1,60 @@
+using CartRecovery.Bench.Infrastructure;
+
+namespace CartRecovery.Bench.Support;
+
+/// <summary>
+/// Latency samples from many concurrent loops: each loop owns a list (no sharing on the hot path);
+/// percentiles are taken over all of them at the end.
+/// </summary>
+internal sealed class LatencyLog
+{
+    private readonly List<List<double>> _lists = new();
+
+    public List<double> NewList(int capacity = 1024)
+    {
+        var list = new List<double>(capacity);
+        lock (_lists)
+        {
+            _lists.Add(list);
+        }
+
+        return list;
+    }
+
+    public double[] All()
+    {
+        lock (_lists)
+        {
+            return _lists.SelectMany(l => l).ToArray();
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lists)
+            {
+                return _lists.Sum(l => l.Count);
+            }
+        }
+    }
+
+    /// <summary>p50 and p99 of the samples (NaN when none).</summary>
+    public (double P50, double P99) Percentiles()
+    {
+        var all = All();
+        if (all.Length == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        Array.Sort(all);
+        return (Rank(all, 50), Rank(all, 99));
+    }
+
+    public static double Rank(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    public static double Median(IEnumerable<double> values) => Stats.Median(values.ToArray());
+}
