@@ -130,6 +130,18 @@ public sealed class TokenService
             return null;
         }
 
-        return new ClaimsPrincipal(identity);
+        // A small identity of its own: the handler's one keeps the parsed token alive for as long
+        // as a hub connection lasts.
+        var claims = new List<Claim> { new("sub", identity.FindFirst("sub")?.Value ?? ""), new("aud", isShopper ? ShopperAudience : AdminAudience) };
+        if (isShopper)
+        {
+            claims.Add(new Claim(ShopperClaim, identity.FindFirst(ShopperClaim)!.Value));
+        }
+        else
+        {
+            claims.Add(new Claim("role", identity.FindFirst("role")!.Value));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, "token", "sub", "role"));
     }
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Cluster;
 using CartRecovery.Gateway.Hosting;
@@ -95,50 +94,58 @@ public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator,
     }
 }
 
-/// <summary>Token buckets per shopper, shared by HTTP ingestion and the hub; idle buckets are dropped.</summary>
-public sealed class ShopperRateLimiter(LimitsOptions limits) : IDisposable
+/// <summary>
+/// Token buckets per shopper, shared by HTTP ingestion and the hub. Buckets refill lazily when
+/// used (no timer per shopper) and idle ones are swept, so memory follows active shoppers only.
+/// </summary>
+public sealed class ShopperRateLimiter(LimitsOptions limits)
 {
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new();
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new();
     private long _lastSweep = Environment.TickCount64;
+
+    private sealed class Bucket
+    {
+        public double Tokens;
+        public long UpdatedAt;
+    }
 
     public bool TryAcquire(string shopperId, int events)
     {
-        Sweep();
-        var bucket = _buckets.GetOrAdd(shopperId, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        var now = Environment.TickCount64;
+        Sweep(now);
+        var rate = limits.EventsPerShopperPerSecond;
+        var capacity = rate * 10.0;
+        var bucket = _buckets.GetOrAdd(shopperId, static (_, c) => new Bucket { Tokens = c.capacity, UpdatedAt = c.now }, (capacity, now));
+        lock (bucket)
         {
-            TokenLimit = limits.EventsPerShopperPerSecond * 10,
-            TokensPerPeriod = limits.EventsPerShopperPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
-        using var lease = bucket.AttemptAcquire(Math.Max(1, Math.Min(events, limits.EventsPerShopperPerSecond * 10)));
-        return lease.IsAcquired;
+            bucket.Tokens = Math.Min(capacity, bucket.Tokens + (now - bucket.UpdatedAt) / 1000.0 * rate);
+            bucket.UpdatedAt = now;
+            var cost = Math.Max(1, Math.Min(events, capacity));
+            if (bucket.Tokens < cost)
+            {
+                return false;
+            }
+
+            bucket.Tokens -= cost;
+            return true;
+        }
     }
 
-    private void Sweep()
+    private void Sweep(long now)
     {
-        var now = Environment.TickCount64;
-        if (now - Interlocked.Read(ref _lastSweep) < 60_000 || _buckets.Count < 10_000)
+        var last = Interlocked.Read(ref _lastSweep);
+        if (now - last < 60_000 || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
         {
             return;
         }
 
-        Interlocked.Exchange(ref _lastSweep, now);
+        // A bucket idle for 10 s is full again (capacity is 10 s of rate): it carries no information.
         foreach (var (key, bucket) in _buckets)
         {
-            if (bucket.IdleDuration is { } idle && idle > TimeSpan.FromMinutes(5) && _buckets.TryRemove(key, out var removed))
+            if (now - Volatile.Read(ref bucket.UpdatedAt) > 10_000)
             {
-                removed.Dispose();
+                _buckets.TryRemove(key, out _);
             }
-        }
-    }
-
-    public void Dispose()
-    {
-        foreach (var bucket in _buckets.Values)
-        {
-            bucket.Dispose();
         }
     }
 }

@@ -31,7 +31,8 @@ public sealed class GatewayMiddleware(RequestDelegate next, GatewayMetrics metri
         headers["Referrer-Policy"] = "no-referrer";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers["Content-Security-Policy"] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
-        using (log.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId }))
+        // Hub connections live for hours: no per-request scope object kept alive with them.
+        using (context.Request.Path.StartsWithSegments("/hubs") ? null : log.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId }))
         {
             try
             {

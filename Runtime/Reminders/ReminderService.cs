@@ -175,7 +175,5 @@ public sealed class ReminderService
         {
             partition.AddReminderChange(new ReminderChange(entry.Row, Delete: true));
         }
-
-        _runtime.RequestCheckpoint(partition);
     }
 }
