@@ -20,6 +20,8 @@ namespace CartRecovery.Silo.Cluster;
 /// </summary>
 internal sealed class RemoteGrainClient(IGrainStorage storage, PartitionMap map, IHttpClientFactory http, IServiceProvider services) : IGrainClient
 {
+    public static TimeSpan ForwardTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile Dictionary<int, string> _owners = new();
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
@@ -86,7 +88,11 @@ internal sealed class RemoteGrainClient(IGrainStorage storage, PartitionMap map,
                 ?? throw new PartitionNotOwnedException(new GrainId("?", key), partition);
             try
             {
-                return await remote(http.CreateClient(nameof(RemoteGrainClient)), owner);
+                var forward = http.CreateClient(nameof(RemoteGrainClient));
+
+                // A frozen or dead owner must not hold the caller: give up fast, refresh, retry once.
+                forward.Timeout = ForwardTimeout;
+                return await remote(forward, owner);
             }
             catch (Exception e) when (attempt == 0 && e is StaleOwnerException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {

@@ -32,6 +32,14 @@ public sealed class PostgresGrainStorage(NpgsqlDataSource dataSource) : IGrainSt
             builder.MaxPoolSize = 16;
         }
 
+        // A silo frozen inside a checkpoint (SIGSTOP, a long GC pause, a partitioned VM) keeps its
+        // transaction and the partition row lock open; the server ends such transactions so the new
+        // owner's acquire is not blocked. The zombie's late commit then fails, as fencing requires.
+        if (string.IsNullOrEmpty(builder.Options))
+        {
+            builder.Options = "-c idle_in_transaction_session_timeout=5000";
+        }
+
         return builder.ConnectionString;
     }
 
