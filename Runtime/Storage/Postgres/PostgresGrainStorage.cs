@@ -239,16 +239,39 @@ public sealed class PostgresGrainStorage(NpgsqlDataSource dataSource) : IGrainSt
         return cmd;
     }
 
+    /// <summary>How long an acquire waits on a previous owner's open checkpoint before ending that session.</summary>
+    public static TimeSpan AcquireBlockedAfter { get; set; } = TimeSpan.FromSeconds(3);
+
     public async Task<PartitionLease> AcquirePartitionAsync(int partition, string owner, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand("""
+        await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand("""
             INSERT INTO partitions (partition, owner, epoch) VALUES ($1, $2, 1)
             ON CONFLICT (partition) DO UPDATE SET owner=excluded.owner, epoch=partitions.epoch+1, updated_at=now()
             RETURNING epoch, event_offset
-            """);
+            """, conn);
         cmd.Parameters.Add(new() { Value = partition });
         cmd.Parameters.Add(new() { Value = owner });
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var upsert = cmd.ExecuteReaderAsync(cancellationToken);
+
+        // A previous owner frozen inside a checkpoint (paused process, partitioned host) holds the
+        // partition row. Its write could never commit anyway (the epoch check refuses it once we
+        // own the partition), so the sessions blocking this one row are ended rather than waited for.
+        while (await Task.WhenAny(upsert, Task.Delay(AcquireBlockedAfter, cancellationToken)) != upsert)
+        {
+            try
+            {
+                await using var terminate = dataSource.CreateCommand("SELECT count(pg_terminate_backend(b)) FROM unnest(pg_blocking_pids($1)) AS b");
+                terminate.Parameters.Add(new() { Value = conn.ProcessID });
+                await terminate.ExecuteScalarAsync(cancellationToken);
+            }
+            catch (PostgresException)
+            {
+                // Not allowed to end it (another role): keep waiting; the idle-in-transaction timeout still applies.
+            }
+        }
+
+        await using var reader = await upsert;
         await reader.ReadAsync(cancellationToken);
         return new PartitionLease(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
     }
