@@ -10,12 +10,10 @@ using Microsoft.Extensions.Hosting;
 
 namespace CartRecovery.Gateway.Dashboard;
 
-/// <summary>Optional sources the dashboard shows when present (Kafka lag, model metrics).</summary>
+/// <summary>Optional figures the dashboard shows when present (Kafka consumer lag).</summary>
 public interface IDashboardExtras
 {
     long? KafkaLag { get; }
-
-    ModelView? Model { get; }
 }
 
 /// <summary>

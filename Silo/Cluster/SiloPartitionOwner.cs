@@ -57,8 +57,6 @@ internal sealed partial class SiloPartitionOwner : BackgroundService, IPartition
 
     public long? KafkaLag => _endOffsets.IsEmpty ? null : ObserveLag().Sum(m => m.Value);
 
-    public ModelView? Model => null;
-
     private IEnumerable<Measurement<long>> ObserveLag()
     {
         foreach (var p in _runtime.OwnedPartitions)
