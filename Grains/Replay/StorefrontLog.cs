@@ -112,32 +112,39 @@ public static class StorefrontLog
             var price = double.Parse(f[6], CultureInfo.InvariantCulture);
             var item = new ItemInfo { Sku = f[2], Name = f[5].Length > 0 ? $"{f[5]} {f[2]}" : f[2], Price = price, Currency = "USD", Quantity = 1, Category = f[4].Length > 0 ? f[4] : null };
             var e = new StorefrontEvent { EventId = "r" + row, ShopperId = "u" + f[7], SessionId = f[8], OccurredAt = at };
-            switch (f[1])
+            if (!Complete(e, f[1] switch { "view" => EventTypes.ProductView, "cart" => EventTypes.AddToCart, "remove_from_cart" => EventTypes.RemoveFromCart, "purchase" => EventTypes.Purchase, _ => null }, item, $"o{row}"))
             {
-                case "view":
-                    e.Type = EventTypes.ProductView;
-                    e.Item = item;
-                    break;
-                case "cart":
-                    e.Type = EventTypes.AddToCart;
-                    e.Item = item;
-                    break;
-                case "remove_from_cart":
-                    e.Type = EventTypes.RemoveFromCart;
-                    e.Item = item;
-                    break;
-                case "purchase":
-                    e.Type = EventTypes.Purchase;
-                    e.Order = new OrderInfo { OrderId = $"o{row}", Total = price, Currency = "USD", Skus = [f[2]] };
-                    break;
-                default:
-                    continue;
+                continue;
             }
 
             events.Add(e);
         }
 
         return events;
+    }
+
+    /// <summary>
+    /// Gives a mapped event its v1 type and payload: the item for views and cart changes, a
+    /// one-item order for purchases. False for source event types that have no v1 counterpart.
+    /// </summary>
+    private static bool Complete(StorefrontEvent e, string? type, ItemInfo item, string orderId)
+    {
+        if (type is null)
+        {
+            return false;
+        }
+
+        e.Type = type;
+        if (type == EventTypes.Purchase)
+        {
+            e.Order = new OrderInfo { OrderId = orderId, Total = item.Price, Currency = item.Currency, Skus = [item.Sku] };
+        }
+        else
+        {
+            e.Item = item;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -165,22 +172,9 @@ public static class StorefrontLog
             var price = 5 + StableHash.Fnv1a("item:" + f[3]) % 19500 / 100.0;
             var item = new ItemInfo { Sku = f[3], Name = "item " + f[3], Price = price, Currency = "USD", Quantity = 1 };
             var e = new StorefrontEvent { EventId = "rr" + row, ShopperId = "v" + visitor, SessionId = $"v{visitor}-s{session}", OccurredAt = at };
-            switch (f[2])
+            if (!Complete(e, f[2] switch { "view" => EventTypes.ProductView, "addtocart" => EventTypes.AddToCart, "transaction" => EventTypes.Purchase, _ => null }, item, "t" + f[4]))
             {
-                case "view":
-                    e.Type = EventTypes.ProductView;
-                    e.Item = item;
-                    break;
-                case "addtocart":
-                    e.Type = EventTypes.AddToCart;
-                    e.Item = item;
-                    break;
-                case "transaction":
-                    e.Type = EventTypes.Purchase;
-                    e.Order = new OrderInfo { OrderId = "t" + f[4], Total = price, Currency = "USD", Skus = [f[3]] };
-                    break;
-                default:
-                    continue;
+                continue;
             }
 
             events.Add(e);
