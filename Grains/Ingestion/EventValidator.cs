@@ -24,59 +24,106 @@ public sealed class EventValidator(TimeProvider time)
     /// </summary>
     public (List<StorefrontEvent> Valid, IngestResult Result) ParseBatch(ReadOnlySpan<byte> body, string? requiredShopper = null)
     {
-        var result = new IngestResult();
-        var valid = new List<StorefrontEvent>();
-        JsonDocument doc;
+        // One pass over the bytes finds each event's extent; each event is then read straight from
+        // its own bytes, so a malformed one is refused alone and nothing is parsed twice.
+        var items = new List<(int Start, int Length, bool IsObject)>();
         try
         {
-            doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read())
+            {
+                throw new BadBatchException("body: expected an event object or an array of events");
+            }
+
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                var start = (int)reader.TokenStartIndex;
+                var events = reader;
+                if (FindEvents(ref events))
+                {
+                    reader = events;
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        items.Add((start, (int)reader.BytesConsumed - start, true));
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                    items.Add((start, (int)reader.BytesConsumed - start, true));
+                }
+            }
+
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    var isObject = reader.TokenType == JsonTokenType.StartObject;
+                    reader.Skip();
+                    items.Add((start, (int)reader.BytesConsumed - start, isObject));
+                }
+            }
+            else if (items.Count == 0)
+            {
+                throw new BadBatchException("body: expected an event object or an array of events");
+            }
+
+            // Whatever follows the batch must be valid JSON too (in practice: nothing).
+            while (reader.Read())
+            {
+            }
         }
         catch (JsonException e)
         {
             throw new BadBatchException($"body: not valid JSON ({e.Message})");
         }
 
-        using (doc)
+        if (items.Count > MaxBatch)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var wrapped))
-            {
-                root = wrapped;
-            }
+            throw new BadBatchException($"events: a batch holds at most {MaxBatch} events (got {items.Count})");
+        }
 
-            if (root.ValueKind == JsonValueKind.Object)
-            {
-                result.Received = 1;
-                Accept(root, 0, valid, result, requiredShopper);
-            }
-            else if (root.ValueKind == JsonValueKind.Array)
-            {
-                var count = root.GetArrayLength();
-                if (count > MaxBatch)
-                {
-                    throw new BadBatchException($"events: a batch holds at most {MaxBatch} events (got {count})");
-                }
-
-                result.Received = count;
-                var index = 0;
-                foreach (var element in root.EnumerateArray())
-                {
-                    Accept(element, index++, valid, result, requiredShopper);
-                }
-            }
-            else
-            {
-                throw new BadBatchException("body: expected an event object or an array of events");
-            }
+        var result = new IngestResult { Received = items.Count };
+        var valid = new List<StorefrontEvent>(items.Count);
+        var now = time.GetUtcNow();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (start, length, isObject) = items[i];
+            Accept(isObject ? body.Slice(start, length) : default, i, valid, result, requiredShopper, now);
         }
 
         result.Accepted = valid.Count;
         return (valid, result);
     }
 
-    private void Accept(JsonElement element, int index, List<StorefrontEvent> valid, IngestResult result, string? requiredShopper)
+    /// <summary>
+    /// For a top-level object: moves the reader onto the value of its "events" property (the
+    /// wrapped form); false when the object has none and is itself one event.
+    /// </summary>
+    private static bool FindEvents(ref Utf8JsonReader reader)
     {
-        if (element.ValueKind != JsonValueKind.Object)
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isEvents = reader.ValueTextEquals("events"u8);
+            reader.Read();
+            if (isEvents)
+            {
+                return true;
+            }
+
+            reader.Skip();
+        }
+
+        return false;
+    }
+
+    /// <summary>One event's bytes (empty when the item is not an object).</summary>
+    private void Accept(ReadOnlySpan<byte> json, int index, List<StorefrontEvent> valid, IngestResult result, string? requiredShopper, DateTimeOffset now)
+    {
+        if (json.IsEmpty)
         {
             result.Rejected.Add(new EventError(index, "event", "must be a JSON object"));
             return;
@@ -85,7 +132,7 @@ public sealed class EventValidator(TimeProvider time)
         StorefrontEvent? e;
         try
         {
-            e = element.Deserialize(GrainsJsonContext.Default.StorefrontEvent);
+            e = JsonSerializer.Deserialize(json, GrainsJsonContext.Default.StorefrontEvent);
         }
         catch (JsonException ex)
         {
@@ -100,7 +147,7 @@ public sealed class EventValidator(TimeProvider time)
             return;
         }
 
-        var error = Validate(e);
+        var error = Validate(e, now);
         if (error is null && requiredShopper is not null && e.ShopperId != requiredShopper)
         {
             error = ("shopper_id", "does not match the shopper of the token");
@@ -116,7 +163,9 @@ public sealed class EventValidator(TimeProvider time)
     }
 
     /// <summary>The first problem with an event, or null when it is valid.</summary>
-    public (string Field, string Reason)? Validate(StorefrontEvent e)
+    public (string Field, string Reason)? Validate(StorefrontEvent e) => Validate(e, time.GetUtcNow());
+
+    private (string Field, string Reason)? Validate(StorefrontEvent e, DateTimeOffset now)
     {
         return Id("event_id", e.EventId, required: true)
             ?? (string.IsNullOrEmpty(e.Type) ? Err("type", "is required")
@@ -124,12 +173,12 @@ public sealed class EventValidator(TimeProvider time)
             ?? Id("shopper_id", e.ShopperId, required: true)
             ?? Id("session_id", e.SessionId, required: true)
             ?? Id("cart_id", e.CartId, required: false)
-            ?? When(e.OccurredAt)
+            ?? When(e.OccurredAt, now)
             ?? Text("device", e.Device, 32)
             ?? ByType(e);
     }
 
-    private (string, string)? When(DateTimeOffset at)
+    private static (string, string)? When(DateTimeOffset at, DateTimeOffset now)
     {
         if (at == default)
         {
@@ -141,7 +190,7 @@ public sealed class EventValidator(TimeProvider time)
             return ("occurred_at", "is before 2000-01-01");
         }
 
-        return at > time.GetUtcNow().AddDays(1) ? Err("occurred_at", "is more than a day in the future") : null;
+        return at > now.AddDays(1) ? Err("occurred_at", "is more than a day in the future") : null;
     }
 
     private static (string, string)? ByType(StorefrontEvent e)

@@ -46,6 +46,8 @@ public sealed partial class InProcessEventBus : IEventBus, IAsyncDisposable
 
     public async Task PublishAsync(IReadOnlyList<StorefrontEvent> events, CancellationToken cancellationToken)
     {
+        // The batch's new grains are activated here, together, rather than one by one in the pumps.
+        await _pipeline.PrefetchAsync(events, cancellationToken);
         var byPartition = new Dictionary<int, List<StorefrontEvent>>();
         foreach (var e in events)
         {

@@ -143,8 +143,11 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
             return active;
         }
 
-        return "c-" + e.SessionId;
+        return SessionCartId(e.SessionId);
     }
+
+    /// <summary>The cart a shopper opens when a session's cart event names none and no fresh cart is active.</summary>
+    internal static string SessionCartId(string sessionId) => "c-" + sessionId;
 
     private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 

@@ -11,6 +11,8 @@ internal sealed class Catalog(GrainRuntime runtime)
 
     public IEnumerable<GrainActivation> All => _activations.Values;
 
+    public GrainActivation? Find(GrainId id) => _activations.TryGetValue(id, out var existing) ? existing : null;
+
     public GrainActivation GetOrCreate(GrainId id)
     {
         if (_activations.TryGetValue(id, out var existing))

@@ -48,29 +48,58 @@ internal sealed class GrainActivation(GrainId id, GrainRegistration registration
     {
         try
         {
-            Instance = Registration.Create(Runtime.Services, this);
-            Instance.Activation = this;
+            CreateInstance();
             foreach (var state in States)
             {
                 await state.ReadAsync(cancellationToken);
             }
+        }
+        catch (Exception e)
+        {
+            throw Fail(e);
+        }
 
-            await Instance.OnActivateAsync(cancellationToken);
+        await CompleteActivationAsync(cancellationToken);
+    }
+
+    /// <summary>Creates the grain instance (and with it its states, not yet read). Called under the turn lock.</summary>
+    public void CreateInstance()
+    {
+        States.Clear();
+        Instance = Registration.Create(Runtime.Services, this);
+        Instance.Activation = this;
+    }
+
+    /// <summary>Undoes <see cref="CreateInstance"/> when states loaded in advance could not be used; the first call activates as usual.</summary>
+    public void ResetInstance()
+    {
+        StopTimers();
+        States.Clear();
+        Instance = null;
+    }
+
+    /// <summary>Runs OnActivateAsync once the states are loaded. Called under the turn lock.</summary>
+    public async Task CompleteActivationAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Instance!.OnActivateAsync(cancellationToken);
             IsActivated = true;
             Runtime.Metrics.ActivationCreated(Id.Type);
         }
         catch (Exception e)
         {
-            IsDefunct = true;
-            Runtime.Catalog.Remove(this);
-            StopTimers();
-            if (e is GrainStateException or OperationCanceledException)
-            {
-                throw;
-            }
-
-            throw new InvalidOperationException($"activation of grain {Id} failed: {e.Message}", e);
+            throw Fail(e);
         }
+    }
+
+    private Exception Fail(Exception e)
+    {
+        IsDefunct = true;
+        Runtime.Catalog.Remove(this);
+        StopTimers();
+        return e is GrainStateException or OperationCanceledException ? e
+            : new InvalidOperationException($"activation of grain {Id} failed: {e.Message}", e);
     }
 
     public IDisposable RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)

@@ -135,32 +135,32 @@ public sealed partial class GrainRuntime
                 targets.Add(requested);
             }
 
-            if (due)
+            if (due || targets.Count > 0)
             {
+                // Whatever else has work joins the same transaction: one commit answers every waiter.
                 targets.UnionWith(Partitions.Contexts.Where(p => p.HasWork));
                 next = Environment.TickCount64 + interval;
             }
 
-            foreach (var partition in targets)
+            targets.RemoveWhere(p => p.Closed);
+            if (targets.Count == 0)
             {
-                if (partition.Closed)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                try
-                {
-                    await Checkpointer.CheckpointAsync(partition, token);
-                }
-                catch (OperationCanceledException) when (token.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e)
-                {
-                    // Work stays pending and is retried on the next interval.
-                    Log.LoopFailed(e, "checkpoint");
-                }
+            try
+            {
+                // One transaction for every partition due: a flush costs one commit, not one per partition.
+                await Checkpointer.CheckpointManyAsync(targets, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Work stays pending and is retried on the next interval.
+                Log.LoopFailed(e, "checkpoint");
             }
         }
     }

@@ -18,6 +18,9 @@ internal interface IStateEntry
 
     Task ReadAsync(CancellationToken cancellationToken);
 
+    /// <summary>Takes a record read in advance (a batched activation) as if <see cref="ReadAsync"/> had read it.</summary>
+    void Load(StoredState? stored);
+
     /// <summary>Counts changes; a checkpoint records the stamp it serialized so later changes stay dirty.</summary>
     long Stamp { get; }
 
@@ -68,6 +71,11 @@ internal sealed class PersistentState<TState>(GrainActivation activation, string
             throw new GrainStateException($"{Describe} could not be read: {e.Message}", e);
         }
 
+        Load(stored);
+    }
+
+    public void Load(StoredState? stored)
+    {
         if (stored is null)
         {
             State = new TState();

@@ -53,13 +53,7 @@ internal sealed class Checkpointer(GrainRuntime runtime)
         await partition.FlushGate.WaitAsync(cancellationToken);
         try
         {
-            for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
-            {
-                if (partition.Closed || await TryCheckpointAsync(partition, cancellationToken))
-                {
-                    return;
-                }
-            }
+            await CheckpointLockedAsync(partition, cancellationToken);
         }
         finally
         {
@@ -67,10 +61,211 @@ internal sealed class Checkpointer(GrainRuntime runtime)
         }
     }
 
+    private async Task CheckpointLockedAsync(PartitionContext partition, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        {
+            if (partition.Closed || await TryCheckpointAsync(partition, cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints several partitions in one storage transaction (a group commit: one flush costs one
+    /// commit however many partitions it covers). If the joint write fails on a stale epoch or a
+    /// version conflict, nothing of it was written, and the partitions are checkpointed one by one
+    /// so the failure stays with its own partition.
+    /// </summary>
+    public async Task CheckpointManyAsync(IReadOnlyCollection<PartitionContext> partitions, CancellationToken cancellationToken)
+    {
+        // Gates are always taken in partition order, so two group flushes cannot deadlock.
+        var ordered = partitions.Where(p => !p.Closed).Distinct().OrderBy(p => p.Partition).ToList();
+        if (ordered.Count <= 1)
+        {
+            foreach (var p in ordered)
+            {
+                await CheckpointAsync(p, cancellationToken);
+            }
+
+            return;
+        }
+
+        var flushing = new List<PartitionContext>(ordered.Count);
+        try
+        {
+            foreach (var p in ordered)
+            {
+                await p.FlushGate.WaitAsync(cancellationToken);
+                flushing.Add(p);
+            }
+
+            if (await TryCheckpointTogetherAsync(flushing, cancellationToken))
+            {
+                return;
+            }
+
+            // Still holding every flush gate, so no other flush slips in between. Every partition
+            // gets its attempt; the first failure is rethrown (as a lone checkpoint would throw it)
+            // and any further ones are logged.
+            Exception? first = null;
+            foreach (var p in flushing)
+            {
+                try
+                {
+                    await CheckpointLockedAsync(p, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    if (first is null)
+                    {
+                        first = e;
+                    }
+                    else
+                    {
+                        runtime.Log.CheckpointFailed(e, p.Partition);
+                    }
+                }
+            }
+
+            if (first is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            }
+        }
+        finally
+        {
+            foreach (var p in flushing)
+            {
+                p.FlushGate.Release();
+            }
+        }
+    }
+
+    /// <summary>The joint write, under the partitions' flush gates; false when they must be written one by one.</summary>
+    private async Task<bool> TryCheckpointTogetherAsync(List<PartitionContext> partitions, CancellationToken cancellationToken)
+    {
+        var pending = new List<Pending>(partitions.Count);
+        foreach (var p in partitions)
+        {
+            if (await TakeAsync(p, cancellationToken) is { } work)
+            {
+                pending.Add(work);
+            }
+        }
+
+        var writing = new List<PartitionContext>(pending.Count);
+        try
+        {
+            foreach (var work in pending)
+            {
+                await work.Partition.WriteGate.WaitAsync(cancellationToken);
+                writing.Add(work.Partition);
+            }
+
+            var live = new List<Pending>(pending.Count);
+            foreach (var work in pending)
+            {
+                if (work.Partition.Closed)
+                {
+                    work.Signal.TrySetException(new PartitionNotOwnedException(default, work.Partition.Partition));
+                }
+                else
+                {
+                    work.SelectCurrent();
+                    live.Add(work);
+                }
+            }
+
+            if (live.Count == 0)
+            {
+                return true;
+            }
+
+            var started = runtime.Metrics.Start();
+            long[][] versions;
+            try
+            {
+                versions = await runtime.Storage.WriteCheckpointsAsync(live.Select(w => w.ToCheckpoint()).ToList(), CancellationToken.None);
+            }
+            catch (Exception e) when (e is StalePartitionEpochException or InconsistentStateException)
+            {
+                // Nothing was written: hand the work back and let each partition meet its own fate.
+                foreach (var work in live)
+                {
+                    work.Partition.Restore(work.States, work.Reminders, work.Signal);
+                }
+
+                return false;
+            }
+            catch (Exception e)
+            {
+                runtime.Metrics.CheckpointFailed();
+                foreach (var work in live)
+                {
+                    work.Partition.Restore(work.States, work.Reminders, work.Signal);
+                }
+
+                runtime.Log.CheckpointFailed(e, live[0].Partition.Partition);
+                throw;
+            }
+
+            runtime.Metrics.CheckpointWritten(started, live.Sum(w => w.Current!.Count));
+            for (var i = 0; i < live.Count; i++)
+            {
+                Complete(live[i], versions[i]);
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while waiting for a gate: the taken work goes back untouched.
+            foreach (var work in pending)
+            {
+                work.Partition.Restore(work.States, work.Reminders, work.Signal);
+            }
+
+            throw;
+        }
+        finally
+        {
+            foreach (var p in writing)
+            {
+                p.WriteGate.Release();
+            }
+        }
+    }
+
     private sealed record Snapshot(IStateEntry Entry, StateWrite Write, long Stamp);
 
-    /// <summary>Returns false when a version conflict removed a grain and the rest should be retried.</summary>
-    private async Task<bool> TryCheckpointAsync(PartitionContext partition, CancellationToken cancellationToken)
+    /// <summary>One partition's taken work: what it will write, and who waits for it.</summary>
+    private sealed class Pending(PartitionContext partition, long? watermark, HashSet<IStateEntry> states, List<ReminderChange> reminders, TaskCompletionSource signal)
+    {
+        public PartitionContext Partition { get; } = partition;
+
+        public long? Watermark { get; } = watermark;
+
+        public HashSet<IStateEntry> States { get; } = states;
+
+        public List<ReminderChange> Reminders { get; } = reminders;
+
+        public TaskCompletionSource Signal { get; } = signal;
+
+        public List<Snapshot> Snapshots { get; } = new(states.Count);
+
+        public List<Snapshot>? Current { get; private set; }
+
+        /// <summary>Under the write gate: an explicit write after the snapshot carries newer state and already moved the version on.</summary>
+        public void SelectCurrent() =>
+            Current = Snapshots.Where(s => s.Entry.Version == s.Write.ExpectedVersion && !s.Entry.Activation.Discarded).ToList();
+
+        public Checkpoint ToCheckpoint() => new(Partition.Fence, Current!.Select(s => s.Write).ToList(), Reminders, Watermark);
+    }
+
+    /// <summary>Takes a partition's pending work and snapshots its states; null (waiters released) when there is nothing to write.</summary>
+    private static async Task<Pending?> TakeAsync(PartitionContext partition, CancellationToken cancellationToken)
     {
         // The watermark is read before any state, so every event below it is already in the states.
         var watermark = partition.Watermark;
@@ -83,21 +278,25 @@ internal sealed class Checkpointer(GrainRuntime runtime)
         if (states.Count == 0 && reminders.Count == 0 && watermark == partition.CheckpointedOffset)
         {
             signal.TrySetResult();
-            return true;
+            return null;
         }
 
-        var snapshots = new List<Snapshot>(states.Count);
+        var work = new Pending(partition, watermark, states, reminders, signal);
         foreach (var entry in states)
         {
             var activation = entry.Activation;
-            await activation.Turn.WaitAsync(cancellationToken);
+            if (!activation.Turn.Wait(0))
+            {
+                await activation.Turn.WaitAsync(cancellationToken);
+            }
+
             try
             {
                 // An explicit write since the state was marked may already have stored it.
                 if (!activation.Discarded && entry.IsDirty)
                 {
                     var stamp = entry.Stamp;
-                    snapshots.Add(new Snapshot(entry, new StateWrite(activation.Id.Type, activation.Id.Key, entry.Name, entry.Serialize(), entry.Version), stamp));
+                    work.Snapshots.Add(new Snapshot(entry, new StateWrite(activation.Id.Type, activation.Id.Key, entry.Name, entry.Serialize(), entry.Version), stamp));
                 }
             }
             finally
@@ -106,36 +305,52 @@ internal sealed class Checkpointer(GrainRuntime runtime)
             }
         }
 
+        return work;
+    }
+
+    private void Complete(Pending work, long[] versions)
+    {
+        var current = work.Current!;
+        for (var i = 0; i < current.Count; i++)
+        {
+            current[i].Entry.Committed(versions[i], current[i].Stamp);
+        }
+
+        work.Partition.CheckpointedOffset = work.Watermark;
+        work.Signal.TrySetResult();
+        runtime.OnCheckpointed(work.Partition, work.Watermark);
+    }
+
+    /// <summary>Returns false when a version conflict removed a grain and the rest should be retried.</summary>
+    private async Task<bool> TryCheckpointAsync(PartitionContext partition, CancellationToken cancellationToken)
+    {
+        if (await TakeAsync(partition, cancellationToken) is not { } work)
+        {
+            return true;
+        }
+
         await partition.WriteGate.WaitAsync(cancellationToken);
         try
         {
             if (partition.Closed)
             {
-                signal.TrySetException(new PartitionNotOwnedException(default, partition.Partition));
+                work.Signal.TrySetException(new PartitionNotOwnedException(default, partition.Partition));
                 return true;
             }
 
-            // An explicit write after the snapshot carries newer state and already moved the version on.
-            var current = snapshots.Where(s => s.Entry.Version == s.Write.ExpectedVersion && !s.Entry.Activation.Discarded).ToList();
+            work.SelectCurrent();
             var started = runtime.Metrics.Start();
-            var versions = await WriteAsync(partition, new Checkpoint(partition.Fence, current.Select(s => s.Write).ToList(), reminders, watermark));
-            runtime.Metrics.CheckpointWritten(started, current.Count);
-            for (var i = 0; i < current.Count; i++)
-            {
-                current[i].Entry.Committed(versions[i], current[i].Stamp);
-            }
-
-            partition.CheckpointedOffset = watermark;
-            signal.TrySetResult();
-            runtime.OnCheckpointed(partition, watermark);
+            var versions = await WriteAsync(partition, work.ToCheckpoint());
+            runtime.Metrics.CheckpointWritten(started, work.Current!.Count);
+            Complete(work, versions);
             return true;
         }
         catch (InconsistentStateException conflict)
         {
             // The grain's in-memory state is stale: drop the activation so the next call re-reads.
-            var loser = snapshots.FirstOrDefault(s => s.Write.ToString() == conflict.GrainState);
+            var loser = work.Snapshots.FirstOrDefault(s => s.Write.ToString() == conflict.GrainState);
             runtime.Log.CheckpointConflict(conflict.Message);
-            partition.Restore(snapshots.Where(s => s != loser).Select(s => s.Entry), reminders, signal);
+            partition.Restore(work.Snapshots.Where(s => s != loser).Select(s => s.Entry), work.Reminders, work.Signal);
             if (loser is null)
             {
                 throw;
@@ -146,13 +361,13 @@ internal sealed class Checkpointer(GrainRuntime runtime)
         }
         catch (StalePartitionEpochException e)
         {
-            signal.TrySetException(e);
+            work.Signal.TrySetException(e);
             throw;
         }
         catch (Exception e)
         {
             runtime.Metrics.CheckpointFailed();
-            partition.Restore(states, reminders, signal);
+            partition.Restore(work.States, work.Reminders, work.Signal);
             runtime.Log.CheckpointFailed(e, partition.Partition);
             throw;
         }

@@ -14,6 +14,9 @@ public sealed record StateWrite(string GrainType, string GrainKey, string StateN
     public override string ToString() => $"{GrainType}/{GrainKey} state '{StateName}'";
 }
 
+/// <summary>Names one stored state: the grain and the state's name.</summary>
+public readonly record struct StateKey(string GrainType, string GrainKey, string StateName);
+
 /// <summary>A durable reminder row.</summary>
 public sealed record ReminderRow(string GrainType, string GrainKey, string Name, DateTimeOffset DueAt, TimeSpan? Period);
 
@@ -53,12 +56,23 @@ public interface IGrainStorage : IAsyncDisposable
 
     Task<StoredState?> ReadAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken);
 
+    /// <summary>Reads several states in one go (a batch of activations); answer i is for key i, null where nothing is stored.</summary>
+    Task<StoredState?[]> ReadManyAsync(IReadOnlyList<StateKey> keys, CancellationToken cancellationToken);
+
     /// <summary>
     /// Writes one checkpoint atomically and returns the new version of each state write, in order
     /// (0 for deletes). Throws <see cref="StalePartitionEpochException"/> or
     /// <see cref="InconsistentStateException"/> (naming the grain) and then writes nothing.
     /// </summary>
     Task<long[]> WriteCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the checkpoints of several partitions (at most one each) in one transaction: all of
+    /// them or none. Returns each checkpoint's state versions, in order. On a stale epoch or a
+    /// version conflict in any of them it throws as <see cref="WriteCheckpointAsync"/> does and
+    /// writes nothing; the caller then writes them one by one to confine the failure.
+    /// </summary>
+    Task<long[][]> WriteCheckpointsAsync(IReadOnlyList<Checkpoint> checkpoints, CancellationToken cancellationToken);
 
     /// <summary>Takes a partition for <paramref name="owner"/>: bumps its epoch, returns it and the checkpointed event offset.</summary>
     Task<PartitionLease> AcquirePartitionAsync(int partition, string owner, CancellationToken cancellationToken);

@@ -165,27 +165,40 @@ internal sealed partial class SiloPartitionOwner : BackgroundService, IPartition
     {
         var applied = 0;
         List<(ConsumedMessage, string)>? dead = null;
-        foreach (var message in batch)
+
+        // Parse and validate the whole batch first, so the grains it touches are activated together.
+        var events = new Grains.Abstractions.Events.StorefrontEvent?[batch.Count];
+        var problems = new string?[batch.Count];
+        var valid = new List<Grains.Abstractions.Events.StorefrontEvent>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
         {
+            try
+            {
+                var e = JsonSerializer.Deserialize(batch[i].Value, GrainsJsonContext.Default.StorefrontEvent);
+                problems[i] = e is null ? "event: null" : _validator.Validate(e) is { } err ? $"{err.Field}: {err.Reason}" : null;
+                if (problems[i] is null)
+                {
+                    events[i] = e;
+                    valid.Add(e!);
+                }
+            }
+            catch (JsonException ex)
+            {
+                problems[i] = "not a v1 event: " + ex.Message;
+            }
+        }
+
+        await _pipeline.PrefetchAsync(valid, CancellationToken.None);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
             if (!_runtime.Owns(partition))
             {
                 // Revoked or lost meanwhile: the next owner reads these records again.
                 return;
             }
 
-            string? problem;
-            Grains.Abstractions.Events.StorefrontEvent? e = null;
-            try
-            {
-                e = JsonSerializer.Deserialize(message.Value, GrainsJsonContext.Default.StorefrontEvent);
-                problem = e is null ? "event: null" : _validator.Validate(e) is { } err ? $"{err.Field}: {err.Reason}" : null;
-            }
-            catch (JsonException ex)
-            {
-                problem = "not a v1 event: " + ex.Message;
-            }
-
-            if (problem is not null)
+            if (problems[i] is { } problem)
             {
                 (dead ??= new()).Add((message, problem));
             }
@@ -193,7 +206,7 @@ internal sealed partial class SiloPartitionOwner : BackgroundService, IPartition
             {
                 try
                 {
-                    await ApplyWithRetryAsync(e!, message.Offset);
+                    await ApplyWithRetryAsync(events[i]!, message.Offset);
                 }
                 catch (PartitionNotOwnedException)
                 {

@@ -14,6 +14,7 @@ internal sealed class TimedStorage(IGrainStorage inner) : IGrainStorage
     public long ReadTicks;
     public long ReadsFound;
     public long Checkpoints;
+    public long Transactions;
     public long CheckpointTicks;
     public long StatesWritten;
     public long JsonCharsWritten;
@@ -45,21 +46,40 @@ internal sealed class TimedStorage(IGrainStorage inner) : IGrainStorage
         return result;
     }
 
-    public async Task<long[]> WriteCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    public async Task<StoredState?[]> ReadManyAsync(IReadOnlyList<StateKey> keys, CancellationToken cancellationToken)
     {
         var t = Stopwatch.GetTimestamp();
-        var result = await inner.WriteCheckpointAsync(checkpoint, cancellationToken);
+        var result = await inner.ReadManyAsync(keys, cancellationToken);
+        Interlocked.Add(ref ReadTicks, Stopwatch.GetTimestamp() - t);
+        Interlocked.Add(ref Reads, keys.Count);
+        Interlocked.Add(ref ReadsFound, result.Count(r => r is not null));
+        return result;
+    }
+
+    public async Task<long[]> WriteCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken) =>
+        (await WriteCheckpointsAsync([checkpoint], cancellationToken))[0];
+
+    /// <summary>Counts each partition's checkpoint as one, whether it was written alone or with others.</summary>
+    public async Task<long[][]> WriteCheckpointsAsync(IReadOnlyList<Checkpoint> checkpoints, CancellationToken cancellationToken)
+    {
+        var t = Stopwatch.GetTimestamp();
+        var result = checkpoints.Count == 1 ? [await inner.WriteCheckpointAsync(checkpoints[0], cancellationToken)] : await inner.WriteCheckpointsAsync(checkpoints, cancellationToken);
         Interlocked.Add(ref CheckpointTicks, Stopwatch.GetTimestamp() - t);
-        Interlocked.Increment(ref Checkpoints);
-        Interlocked.Add(ref StatesWritten, checkpoint.States.Count);
-        Interlocked.Add(ref RemindersWritten, checkpoint.Reminders.Count);
-        long chars = 0;
-        foreach (var s in checkpoint.States)
+        Interlocked.Increment(ref Transactions);
+        foreach (var checkpoint in checkpoints)
         {
-            chars += s.Json?.Length ?? 0;
+            Interlocked.Increment(ref Checkpoints);
+            Interlocked.Add(ref StatesWritten, checkpoint.States.Count);
+            Interlocked.Add(ref RemindersWritten, checkpoint.Reminders.Count);
+            long chars = 0;
+            foreach (var s in checkpoint.States)
+            {
+                chars += s.Json?.Length ?? 0;
+            }
+
+            Interlocked.Add(ref JsonCharsWritten, chars);
         }
 
-        Interlocked.Add(ref JsonCharsWritten, chars);
         return result;
     }
 

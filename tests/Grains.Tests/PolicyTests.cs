@@ -192,14 +192,28 @@ public sealed class PolicyTests
         public WebhookReceiver(int failFirst)
         {
             _failFirst = failFirst;
-            var port = Random.Shared.Next(20000, 60000);
-            Url = $"http://127.0.0.1:{port}/hook/";
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
+
+            // HttpListener cannot bind port 0: try random ports until one is free.
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = Random.Shared.Next(20000, 32000);
+                Url = $"http://127.0.0.1:{port}/hook/";
+                _listener.Prefixes.Add(Url);
+                try
+                {
+                    _listener.Start();
+                    break;
+                }
+                catch (HttpListenerException) when (attempt < 20)
+                {
+                    _listener.Prefixes.Clear();
+                }
+            }
+
             _ = Task.Run(LoopAsync);
         }
 
-        public string Url { get; }
+        public string Url { get; private set; } = "";
 
         public int Attempts;
 

@@ -78,6 +78,18 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void The_wrapped_forms_and_a_lone_event_parse_alike_and_trailing_garbage_fails_the_request()
+    {
+        var second = Valid().Replace("\"e1\"", "\"e2\"");
+        Assert.Equal(["e1", "e2"], Validator.ParseBatch(Encoding.UTF8.GetBytes($$"""{"source":"web","events":[{{Valid()}},{{second}}]}""")).Valid.Select(e => e.EventId));
+        Assert.Equal("e1", Assert.Single(Validator.ParseBatch(Encoding.UTF8.GetBytes($$"""{"events":{{Valid()}}}""")).Valid).EventId);
+        Assert.Equal("e1", Assert.Single(Validator.ParseBatch(Encoding.UTF8.GetBytes(Valid())).Valid).EventId);
+        Assert.Throws<BadBatchException>(() => Validator.ParseBatch(Encoding.UTF8.GetBytes($"[{Valid()}] [")));
+        Assert.Throws<BadBatchException>(() => Validator.ParseBatch(Encoding.UTF8.GetBytes($$"""{"events":"none"}""")));
+        Assert.Throws<BadBatchException>(() => Validator.ParseBatch(Encoding.UTF8.GetBytes($"[{Valid()},")));
+    }
+
+    [Fact]
     public void Events_of_another_shopper_are_refused_when_a_shopper_is_required()
     {
         var (valid, result) = Validator.ParseBatch(Encoding.UTF8.GetBytes(Valid()), requiredShopper: "someone-else");

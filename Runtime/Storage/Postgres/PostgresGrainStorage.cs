@@ -93,42 +93,104 @@ public sealed class PostgresGrainStorage(NpgsqlDataSource dataSource) : IGrainSt
         return await reader.ReadAsync(cancellationToken) ? new StoredState(reader.GetString(0), reader.GetInt64(1)) : null;
     }
 
-    public async Task<long[]> WriteCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    public async Task<StoredState?[]> ReadManyAsync(IReadOnlyList<StateKey> keys, CancellationToken cancellationToken)
     {
-        var fence = checkpoint.Fence;
-        var updates = new List<int>();
-        var inserts = new List<int>();
-        var deletes = new List<int>();
-        for (var i = 0; i < checkpoint.States.Count; i++)
+        var results = new StoredState?[keys.Count];
+        if (keys.Count == 0)
         {
-            var w = checkpoint.States[i];
-            (w.IsDelete ? (w.ExpectedVersion is null ? null : deletes) : w.ExpectedVersion is null ? inserts : updates)?.Add(i);
+            return results;
+        }
+
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT u.i, g.payload::text, g.version
+            FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(t, k, s, i)
+            JOIN grain_state g ON g.grain_type=u.t AND g.grain_key=u.k AND g.state_name=u.s
+            """);
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.GrainType).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.GrainKey).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.StateName).ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            results[reader.GetInt64(0) - 1] = new StoredState(reader.GetString(1), reader.GetInt64(2));
+        }
+
+        return results;
+    }
+
+    public async Task<long[]> WriteCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken) =>
+        (await WriteCheckpointsAsync([checkpoint], cancellationToken))[0];
+
+    /// <summary>One state write of a multi-partition checkpoint: the write and the partition it belongs to.</summary>
+    private readonly record struct Row(StateWrite Write, int Partition);
+
+    public async Task<long[][]> WriteCheckpointsAsync(IReadOnlyList<Checkpoint> checkpoints, CancellationToken cancellationToken)
+    {
+        var results = new long[checkpoints.Count][];
+        if (checkpoints.Count == 0)
+        {
+            return results;
+        }
+
+        var updates = new List<Row>();
+        var inserts = new List<Row>();
+        var deletes = new List<Row>();
+        var upserts = new List<(ReminderRow Row, int Partition)>();
+        var removals = new List<ReminderRow>();
+        var offsets = new List<(int Partition, long Offset)>();
+        foreach (var checkpoint in checkpoints)
+        {
+            var partition = checkpoint.Fence.Partition;
+            foreach (var w in checkpoint.States)
+            {
+                (w.IsDelete ? (w.ExpectedVersion is null ? null : deletes) : w.ExpectedVersion is null ? inserts : updates)?.Add(new Row(w, partition));
+            }
+
+            foreach (var change in checkpoint.Reminders)
+            {
+                if (change.Delete)
+                {
+                    removals.Add(change.Row);
+                }
+                else
+                {
+                    upserts.Add((change.Row, partition));
+                }
+            }
+
+            if (checkpoint.Offset is { } offset)
+            {
+                offsets.Add((partition, offset));
+            }
         }
 
         await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(Command("SELECT epoch FROM partitions WHERE partition=$1 FOR SHARE", fence.Partition));
+
+        // The partition rows are locked in one order by every writer, so two checkpoints never deadlock.
+        batch.BatchCommands.Add(Command("SELECT partition, epoch FROM partitions WHERE partition = ANY($1) ORDER BY partition FOR SHARE",
+            checkpoints.Select(c => c.Fence.Partition).ToArray()));
         if (updates.Count > 0)
         {
             batch.BatchCommands.Add(Command("""
-                UPDATE grain_state g SET payload=u.p::jsonb, version=g.version+1, updated_at=now(), partition=$6
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(t, k, s, p, v)
+                UPDATE grain_state g SET payload=u.p::jsonb, version=g.version+1, updated_at=now(), partition=u.n
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[]) AS u(t, k, s, p, v, n)
                 WHERE g.grain_type=u.t AND g.grain_key=u.k AND g.state_name=u.s AND g.version=u.v
                 RETURNING g.grain_type, g.grain_key, g.state_name
-                """, Col(checkpoint, updates, w => w.GrainType), Col(checkpoint, updates, w => w.GrainKey), Col(checkpoint, updates, w => w.StateName),
-                Col(checkpoint, updates, w => w.Json!), updates.Select(i => checkpoint.States[i].ExpectedVersion!.Value).ToArray(), fence.Partition));
+                """, Col(updates, w => w.GrainType), Col(updates, w => w.GrainKey), Col(updates, w => w.StateName),
+                Col(updates, w => w.Json!), updates.Select(r => r.Write.ExpectedVersion!.Value).ToArray(), updates.Select(r => r.Partition).ToArray()));
         }
 
         if (inserts.Count > 0)
         {
             batch.BatchCommands.Add(Command("""
                 INSERT INTO grain_state (grain_type, grain_key, state_name, partition, version, payload)
-                SELECT u.t, u.k, u.s, $5, 1, u.p::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(t, k, s, p)
+                SELECT u.t, u.k, u.s, u.n, 1, u.p::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(t, k, s, p, n)
                 ON CONFLICT DO NOTHING
                 RETURNING grain_type, grain_key, state_name
-                """, Col(checkpoint, inserts, w => w.GrainType), Col(checkpoint, inserts, w => w.GrainKey), Col(checkpoint, inserts, w => w.StateName),
-                Col(checkpoint, inserts, w => w.Json!), fence.Partition));
+                """, Col(inserts, w => w.GrainType), Col(inserts, w => w.GrainKey), Col(inserts, w => w.StateName),
+                Col(inserts, w => w.Json!), inserts.Select(r => r.Partition).ToArray()));
         }
 
         if (deletes.Count > 0)
@@ -137,23 +199,22 @@ public sealed class PostgresGrainStorage(NpgsqlDataSource dataSource) : IGrainSt
                 DELETE FROM grain_state g USING unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(t, k, s, v)
                 WHERE g.grain_type=u.t AND g.grain_key=u.k AND g.state_name=u.s AND g.version=u.v
                 RETURNING g.grain_type, g.grain_key, g.state_name
-                """, Col(checkpoint, deletes, w => w.GrainType), Col(checkpoint, deletes, w => w.GrainKey), Col(checkpoint, deletes, w => w.StateName),
-                deletes.Select(i => checkpoint.States[i].ExpectedVersion!.Value).ToArray()));
+                """, Col(deletes, w => w.GrainType), Col(deletes, w => w.GrainKey), Col(deletes, w => w.StateName),
+                deletes.Select(r => r.Write.ExpectedVersion!.Value).ToArray()));
         }
 
-        var upserts = checkpoint.Reminders.Where(r => !r.Delete).Select(r => r.Row).ToArray();
-        if (upserts.Length > 0)
+        if (upserts.Count > 0)
         {
             batch.BatchCommands.Add(Command("""
                 INSERT INTO reminders (grain_type, grain_key, name, partition, due_at, period_ms)
-                SELECT u.t, u.k, u.n, $6, u.d, u.p FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[]) AS u(t, k, n, d, p)
+                SELECT u.t, u.k, u.n, u.q, u.d, u.p FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::int[]) AS u(t, k, n, d, p, q)
                 ON CONFLICT (grain_type, grain_key, name) DO UPDATE SET partition=excluded.partition, due_at=excluded.due_at, period_ms=excluded.period_ms
-                """, upserts.Select(r => r.GrainType).ToArray(), upserts.Select(r => r.GrainKey).ToArray(), upserts.Select(r => r.Name).ToArray(),
-                upserts.Select(r => r.DueAt.UtcDateTime).ToArray(), upserts.Select(r => r.Period is { } p ? (long?)p.TotalMilliseconds : null).ToArray(), fence.Partition));
+                """, upserts.Select(r => r.Row.GrainType).ToArray(), upserts.Select(r => r.Row.GrainKey).ToArray(), upserts.Select(r => r.Row.Name).ToArray(),
+                upserts.Select(r => r.Row.DueAt.UtcDateTime).ToArray(), upserts.Select(r => r.Row.Period is { } p ? (long?)p.TotalMilliseconds : null).ToArray(),
+                upserts.Select(r => r.Partition).ToArray()));
         }
 
-        var removals = checkpoint.Reminders.Where(r => r.Delete).Select(r => r.Row).ToArray();
-        if (removals.Length > 0)
+        if (removals.Count > 0)
         {
             batch.BatchCommands.Add(Command("""
                 DELETE FROM reminders r USING unnest($1::text[], $2::text[], $3::text[]) AS u(t, k, n)
@@ -161,18 +222,21 @@ public sealed class PostgresGrainStorage(NpgsqlDataSource dataSource) : IGrainSt
                 """, removals.Select(r => r.GrainType).ToArray(), removals.Select(r => r.GrainKey).ToArray(), removals.Select(r => r.Name).ToArray()));
         }
 
-        if (checkpoint.Offset is { } offset)
+        if (offsets.Count > 0)
         {
-            batch.BatchCommands.Add(Command("UPDATE partitions SET event_offset=$1, updated_at=now() WHERE partition=$2", offset, fence.Partition));
+            batch.BatchCommands.Add(Command("""
+                UPDATE partitions p SET event_offset=u.o, updated_at=now()
+                FROM unnest($1::int[], $2::bigint[]) AS u(n, o) WHERE p.partition=u.n
+                """, offsets.Select(o => o.Partition).ToArray(), offsets.Select(o => o.Offset).ToArray()));
         }
 
         var applied = new HashSet<(string, string, string)>();
-        long? epoch = null;
+        var epochs = new Dictionary<int, long>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            if (await reader.ReadAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
             {
-                epoch = reader.GetInt64(0);
+                epochs[reader.GetInt32(0)] = reader.GetInt64(1);
             }
 
             while (await reader.NextResultAsync(cancellationToken))
@@ -184,41 +248,50 @@ public sealed class PostgresGrainStorage(NpgsqlDataSource dataSource) : IGrainSt
             }
         }
 
-        if (epoch != fence.Epoch)
+        foreach (var checkpoint in checkpoints)
         {
-            await tx.RollbackAsync(cancellationToken);
-            throw new StalePartitionEpochException(fence.Partition, fence.Epoch, epoch);
-        }
-
-        var versions = new long[checkpoint.States.Count];
-        for (var i = 0; i < checkpoint.States.Count; i++)
-        {
-            var w = checkpoint.States[i];
-            if (w.IsDelete && w.ExpectedVersion is null)
-            {
-                continue;
-            }
-
-            if (!applied.Contains((w.GrainType, w.GrainKey, w.StateName)))
+            var fence = checkpoint.Fence;
+            long? epoch = epochs.TryGetValue(fence.Partition, out var e) ? e : null;
+            if (epoch != fence.Epoch)
             {
                 await tx.RollbackAsync(cancellationToken);
-                var stored = await ReadAsync(w.GrainType, w.GrainKey, w.StateName, cancellationToken);
-                throw Sqlite.SqliteGrainStorage.Conflict(w, stored?.Version);
+                throw new StalePartitionEpochException(fence.Partition, fence.Epoch, epoch);
             }
+        }
 
-            versions[i] = w.IsDelete ? 0 : (w.ExpectedVersion ?? 0) + 1;
+        for (var c = 0; c < checkpoints.Count; c++)
+        {
+            var states = checkpoints[c].States;
+            var versions = results[c] = new long[states.Count];
+            for (var i = 0; i < states.Count; i++)
+            {
+                var w = states[i];
+                if (w.IsDelete && w.ExpectedVersion is null)
+                {
+                    continue;
+                }
+
+                if (!applied.Contains((w.GrainType, w.GrainKey, w.StateName)))
+                {
+                    await tx.RollbackAsync(cancellationToken);
+                    var stored = await ReadAsync(w.GrainType, w.GrainKey, w.StateName, cancellationToken);
+                    throw Sqlite.SqliteGrainStorage.Conflict(w, stored?.Version);
+                }
+
+                versions[i] = w.IsDelete ? 0 : (w.ExpectedVersion ?? 0) + 1;
+            }
         }
 
         await tx.CommitAsync(cancellationToken);
-        return versions;
+        return results;
     }
 
-    private static string[] Col(Checkpoint c, List<int> rows, Func<StateWrite, string> pick)
+    private static string[] Col(List<Row> rows, Func<StateWrite, string> pick)
     {
         var values = new string[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
-            values[i] = pick(c.States[rows[i]]);
+            values[i] = pick(rows[i].Write);
         }
 
         return values;

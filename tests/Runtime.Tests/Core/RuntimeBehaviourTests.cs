@@ -24,6 +24,55 @@ public abstract class RuntimeBehaviourTests<TProvider>(TProvider provider) : ICl
     }
 
     [Fact]
+    public async Task Prefetching_activates_a_batch_of_grains_with_one_read_and_races_with_calls_safely()
+    {
+        var stored = Enumerable.Range(0, 20).Select(i => Key("pre" + i)).ToList();
+        var fresh = Enumerable.Range(0, 20).Select(i => Key("new" + i)).ToList();
+        await using (var writer = await TestSilo.StartAsync(provider.Create()))
+        {
+            foreach (var key in stored)
+            {
+                await writer.GetGrain<ICounterGrain>(key).Increment();
+            }
+
+            await writer.CheckpointAllAsync();
+        }
+
+        var counting = CountingStorage.Wrap(provider.Create());
+        await using var silo = await TestSilo.StartAsync(counting);
+        var ids = stored.Concat(fresh).Select(k => silo.IdOf<ICounterGrain>(k)).ToList();
+        await silo.PrefetchAsync(ids);
+        Assert.Equal(1, CountingStorage.Calls(counting, nameof(IGrainStorage.ReadManyAsync)));
+        Assert.Equal(40, silo.ActivationCount);
+        foreach (var key in stored)
+        {
+            Assert.Equal(2, await silo.GetGrain<ICounterGrain>(key).Increment());
+            Assert.Equal(2, ActivationLog.ActivationsOf(key)); // once by the writer, once here
+        }
+
+        foreach (var key in fresh)
+        {
+            Assert.Equal(1, await silo.GetGrain<ICounterGrain>(key).Increment());
+            Assert.Equal(1, ActivationLog.ActivationsOf(key));
+        }
+
+        Assert.Equal(0, CountingStorage.Calls(counting, nameof(IGrainStorage.ReadAsync)));
+
+        // Racing: calls and prefetches of the same new grains at once; every grain activates once and counts every call.
+        var racing = Enumerable.Range(0, 30).Select(i => Key("race" + i)).ToList();
+        var raceIds = racing.Select(k => silo.IdOf<ICounterGrain>(k)).ToList();
+        await Task.WhenAll(
+            Task.Run(() => silo.PrefetchAsync(raceIds)),
+            Task.Run(() => silo.PrefetchAsync(raceIds.AsEnumerable().Reverse())),
+            Task.WhenAll(racing.SelectMany(k => Enumerable.Range(0, 5).Select(_ => Task.Run(() => silo.GetGrain<ICounterGrain>(k).Increment())))));
+        foreach (var key in racing)
+        {
+            Assert.Equal(5, await silo.GetGrain<ICounterGrain>(key).Get());
+            Assert.Equal(1, ActivationLog.ActivationsOf(key));
+        }
+    }
+
+    [Fact]
     public async Task Exceptions_reach_the_caller_and_the_activation_survives()
     {
         await using var silo = await TestSilo.StartAsync(provider.Create());
@@ -237,3 +286,33 @@ public abstract class RuntimeBehaviourTests<TProvider>(TProvider provider) : ICl
 public sealed class SqliteRuntimeTests(SqliteProvider provider) : RuntimeBehaviourTests<SqliteProvider>(provider);
 
 public sealed class PostgresRuntimeTests(PostgresProvider provider) : RuntimeBehaviourTests<PostgresProvider>(provider);
+
+/// <summary>A storage decorator that counts calls per method (and forwards them).</summary>
+public class CountingStorage : System.Reflection.DispatchProxy
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _calls = new();
+    private IGrainStorage _inner = null!;
+
+    public static IGrainStorage Wrap(IGrainStorage inner)
+    {
+        var proxy = Create<IGrainStorage, CountingStorage>();
+        ((CountingStorage)(object)proxy)._inner = inner;
+        return proxy;
+    }
+
+    public static int Calls(IGrainStorage storage, string method) => ((CountingStorage)(object)storage)._calls.GetValueOrDefault(method);
+
+    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+    {
+        _calls.AddOrUpdate(targetMethod!.Name, 1, (_, n) => n + 1);
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
+    }
+}

@@ -40,6 +40,68 @@ public abstract class StorageContractTests<TProvider>(TProvider provider) : ICla
     }
 
     [Fact]
+    public async Task Reading_many_answers_each_key_in_order_with_null_for_missing_ones()
+    {
+        var fence = await Own(20);
+        await Checkpoint(fence, Write("m1", """{"m":1}""", null), Write("m3", """{"m":3}""", null));
+        await Checkpoint(fence, Write("m3", """{"m":33}""", 1));
+        var keys = new[] { new StateKey(_type, "m3", "s"), new StateKey(_type, "m2", "s"), new StateKey(_type, "m1", "s"), new StateKey(_type, "m1", "other") };
+        var read = await _storage.ReadManyAsync(keys, CancellationToken.None);
+        Assert.Equal(4, read.Length);
+        Assert.Equal((2L, """{"m":33}"""), (read[0]!.Version, read[0]!.Json.Replace(" ", "")));
+        Assert.Null(read[1]);
+        Assert.Equal(1, read[2]!.Version);
+        Assert.Null(read[3]);
+        Assert.Empty(await _storage.ReadManyAsync([], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Checkpoints_of_several_partitions_commit_together_with_their_own_offsets_and_reminders()
+    {
+        var a = await Own(21);
+        var b = await Own(22);
+        await Checkpoint(a, Write("ga", """{"v":1}""", null));
+        var due = DateTimeOffset.UtcNow.AddMinutes(3);
+        var versions = await _storage.WriteCheckpointsAsync(
+        [
+            new Checkpoint(a, [Write("ga", """{"v":2}""", 1), Write("ga2", """{"v":1}""", null)], [], 210),
+            new Checkpoint(b, [Write("gb", """{"v":1}""", null)], [new ReminderChange(new ReminderRow(_type, "gb", "tick", due, null), false)], 220),
+        ], CancellationToken.None);
+        Assert.Equal([2L, 1L], versions[0]);
+        Assert.Equal([1L], versions[1]);
+        var rows = (await _storage.ListPartitionsAsync(CancellationToken.None)).ToDictionary(p => p.Partition);
+        Assert.Equal(210, rows[21].Offset);
+        Assert.Equal(220, rows[22].Offset);
+        Assert.Equal("tick", Assert.Single(await _storage.LoadRemindersAsync(22, CancellationToken.None), r => r.GrainType == _type).Name);
+        Assert.Equal(2, (await _storage.ReadAsync(_type, "ga", "s", CancellationToken.None))!.Version);
+    }
+
+    [Fact]
+    public async Task A_stale_epoch_or_a_conflict_in_one_partition_of_a_joint_checkpoint_writes_nothing_at_all()
+    {
+        var a = await Own(23);
+        var staleB = await Own(24);
+        await Own(24, "silo-b");
+        await Assert.ThrowsAsync<StalePartitionEpochException>(() => _storage.WriteCheckpointsAsync(
+        [
+            new Checkpoint(a, [Write("ja", """{"v":1}""", null)], [], 5),
+            new Checkpoint(staleB, [Write("jb", """{"v":1}""", null)], [], 6),
+        ], CancellationToken.None));
+        Assert.Null(await _storage.ReadAsync(_type, "ja", "s", CancellationToken.None));
+        Assert.Null((await _storage.ListPartitionsAsync(CancellationToken.None)).Single(p => p.Partition == 23).Offset);
+
+        var b = await Own(24, "silo-a");
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteCheckpointsAsync(
+        [
+            new Checkpoint(a, [Write("ja", """{"v":1}""", null)], [], 5),
+            new Checkpoint(b, [Write("jb", """{"v":1}""", 3)], [], 6),
+        ], CancellationToken.None));
+        Assert.Contains($"{_type}/jb", conflict.Message);
+        Assert.Null(await _storage.ReadAsync(_type, "ja", "s", CancellationToken.None));
+        Assert.Null((await _storage.ListPartitionsAsync(CancellationToken.None)).Single(p => p.Partition == 23).Offset);
+    }
+
+    [Fact]
     public async Task Missing_state_reads_as_null_and_written_state_round_trips_with_versions()
     {
         var fence = await Own(1);
