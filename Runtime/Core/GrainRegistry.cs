@@ -63,11 +63,16 @@ internal sealed class GrainRegistration
                     throw new InvalidOperationException($"grain class {type.Name}: no JSON contract registered for state type {stateType.Name} (add its JsonSerializerContext with AddGrainStateJson)", e);
                 }
 
+                // A compiled constructor call: activations create one state each, thousands per second.
                 var stateClass = typeof(PersistentState<>).MakeGenericType(stateType);
-                var name = attr.StateName;
+                var ctor = stateClass.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance).Single();
+                var activationArg = Expression.Parameter(typeof(GrainActivation));
+                var newState = Expression.Lambda<Func<GrainActivation, IStateEntry>>(
+                    Expression.Convert(Expression.New(ctor, activationArg, Expression.Constant(attr.StateName), Expression.Constant(typeInfo, ctor.GetParameters()[2].ParameterType)), typeof(IStateEntry)),
+                    activationArg).Compile();
                 resolvers[i] = (_, activation) =>
                 {
-                    var state = (IStateEntry)Activator.CreateInstance(stateClass, activation, name, typeInfo)!;
+                    var state = newState(activation);
                     activation.States.Add(state);
                     return state;
                 };

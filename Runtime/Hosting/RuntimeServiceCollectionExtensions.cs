@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using CartRecovery.Runtime.Configuration;
 using CartRecovery.Runtime.Storage;
@@ -68,7 +69,12 @@ public static class RuntimeServiceCollectionExtensions
 
     public static JsonSerializerOptions BuildStateJson(IEnumerable<IJsonTypeInfoResolver> resolvers)
     {
-        var options = new JsonSerializerOptions { TypeInfoResolver = JsonTypeInfoResolver.Combine(resolvers.ToArray()) };
+        // States are written with the settings their source-generated context declares (which also
+        // lets its generated writer run instead of the general-purpose one).
+        var all = resolvers.ToArray();
+        var options = all.OfType<JsonSerializerContext>().FirstOrDefault() is { } context
+            ? new JsonSerializerOptions(context.Options) { TypeInfoResolver = JsonTypeInfoResolver.Combine(all) }
+            : new JsonSerializerOptions { TypeInfoResolver = JsonTypeInfoResolver.Combine(all) };
         options.MakeReadOnly();
         return options;
     }
