@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 
 namespace CartRecovery.Runtime.Storage.Sqlite;
@@ -111,10 +113,23 @@ public sealed class SqliteGrainStorage : IGrainStorage
         keys.Count == 0 ? Task.FromResult(Array.Empty<StoredState?>()) : WithReader(r =>
         {
             var results = new StoredState?[keys.Count];
-            for (var i = 0; i < keys.Count; i++)
+
+            // One statement per grain type and state name, its keys passed as one JSON array.
+            foreach (var group in Enumerable.Range(0, keys.Count).GroupBy(i => (keys[i].GrainType, keys[i].StateName)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                results[i] = r.Read(keys[i].GrainType, keys[i].GrainKey, keys[i].StateName);
+                var indexes = group.ToList();
+                if (indexes.Count == 1)
+                {
+                    results[indexes[0]] = r.Read(group.Key.GrainType, keys[indexes[0]].GrainKey, group.Key.StateName);
+                    continue;
+                }
+
+                var found = r.ReadMany(group.Key.GrainType, group.Key.StateName, indexes.Select(i => keys[i].GrainKey).ToArray());
+                foreach (var i in indexes)
+                {
+                    results[i] = found.GetValueOrDefault(keys[i].GrainKey);
+                }
             }
 
             return results;
@@ -194,8 +209,39 @@ public sealed class SqliteGrainStorage : IGrainStorage
             return reader.Read() ? new StoredState(reader.GetString(0), reader.GetInt64(1)) : null;
         }
 
+        public Dictionary<string, StoredState> ReadMany(string grainType, string stateName, string[] grainKeys)
+        {
+            if (_many is null)
+            {
+                _many = _conn.CreateCommand();
+                _many.CommandText = "SELECT grain_key, payload, version FROM grain_state WHERE grain_type=$t AND state_name=$s AND grain_key IN (SELECT value FROM json_each($k))";
+                _manyType = _many.Parameters.Add("$t", SqliteType.Text);
+                _manyName = _many.Parameters.Add("$s", SqliteType.Text);
+                _manyKeys = _many.Parameters.Add("$k", SqliteType.Text);
+                _many.Prepare();
+            }
+
+            _manyType!.Value = grainType;
+            _manyName!.Value = stateName;
+            _manyKeys!.Value = JsonSerializer.Serialize(grainKeys, KeysJson.Default.StringArray);
+            var found = new Dictionary<string, StoredState>(grainKeys.Length, StringComparer.Ordinal);
+            using var reader = _many.ExecuteReader();
+            while (reader.Read())
+            {
+                found[reader.GetString(0)] = new StoredState(reader.GetString(1), reader.GetInt64(2));
+            }
+
+            return found;
+        }
+
+        private SqliteCommand? _many;
+        private SqliteParameter? _manyType;
+        private SqliteParameter? _manyName;
+        private SqliteParameter? _manyKeys;
+
         public void Dispose()
         {
+            _many?.Dispose();
             _cmd.Dispose();
             _conn.Dispose();
         }
@@ -552,3 +598,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>The key list of a batched read, as the JSON array SQLite's json_each reads.</summary>
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class KeysJson : JsonSerializerContext;
