@@ -1,5 +1,6 @@
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Events;
+using CartRecovery.Grains.Abstractions.Shoppers;
 using CartRecovery.Runtime;
 
 namespace CartRecovery.Grains.Ingestion;
@@ -13,24 +14,31 @@ public sealed class EventPipeline(IGrainFactory grains)
 {
     public async Task<bool> ApplyAsync(StorefrontEvent e, long offset)
     {
-        var decision = await grains.GetGrain<IShopperGrain>(e.ShopperId).Apply(e, offset);
+        var decision = await Shopper(e.ShopperId, g => g.Apply(e, offset));
         if (decision.Duplicate)
         {
             return false;
         }
 
-        await grains.GetGrain<ISessionGrain>($"{e.ShopperId}/{e.SessionId}").Apply(e, offset, decision);
+        await Call<ISessionGrain>($"{e.ShopperId}/{e.SessionId}", g => g.Apply(e, offset, decision));
         if (EventTypes.TouchesCart(e.Type))
         {
             var cartId = EventTypes.IsNudgeResponse(e.Type) ? CartOfNudge(e.Nudge!.NudgeId, e.ShopperId) : decision.CartId;
             if (cartId is not null)
             {
-                await grains.GetGrain<ICartGrain>($"{e.ShopperId}/{cartId}").Apply(e, offset);
+                await Call<ICartGrain>($"{e.ShopperId}/{cartId}", g => g.Apply(e, offset));
             }
         }
 
         return true;
     }
+
+    // Grains hosted in this process are called without a reference object per call.
+    private Task<ShopperDecision> Shopper(string key, Func<IShopperGrain, Task<ShopperDecision>> call) =>
+        grains is GrainRuntime runtime ? runtime.CallAsync(key, "Apply", call) : call(grains.GetGrain<IShopperGrain>(key));
+
+    private Task Call<TGrain>(string key, Func<TGrain, Task> call) where TGrain : class =>
+        grains is GrainRuntime runtime ? runtime.CallAsync<TGrain, bool>(key, "Apply", async g => { await call(g); return true; }) : call(grains.GetGrain<TGrain>(key));
 
     /// <summary>
     /// Activates, in one storage round trip, the grains a batch of events is about to call that are
