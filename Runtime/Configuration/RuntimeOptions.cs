@@ -23,6 +23,13 @@ public sealed class RuntimeOptions
     /// <summary>Write-behind interval: dirty states of a partition are checkpointed together at least this often. Default 200 ms.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// While a caller waits for durability (an ingest request is answered only once its events are
+    /// checkpointed), checkpoints come at least this often instead of every <see cref="FlushInterval"/>
+    /// (whichever is shorter). Default 50 ms.
+    /// </summary>
+    public TimeSpan AckFlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Size bound: a partition with this many dirty states is checkpointed without waiting for the interval. Default 2000.</summary>
     public int FlushMaxDirty { get; set; } = 2000;
 
@@ -48,6 +55,7 @@ public sealed class RuntimeOptions
         Check(CollectionAge > TimeSpan.Zero, nameof(CollectionAge), "must be positive");
         Check(CollectionInterval > TimeSpan.Zero, nameof(CollectionInterval), "must be positive");
         Check(FlushInterval > TimeSpan.Zero, nameof(FlushInterval), "must be positive");
+        Check(AckFlushInterval > TimeSpan.Zero, nameof(AckFlushInterval), "must be positive");
         Check(FlushMaxDirty > 0, nameof(FlushMaxDirty), "must be positive");
         Check(ReminderPollInterval >= TimeSpan.Zero && ReminderPollInterval <= TimeSpan.FromSeconds(1), nameof(ReminderPollInterval), "must be between 0 and 1 s (reminders are due within 1 s)");
     }

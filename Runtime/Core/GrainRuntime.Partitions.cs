@@ -18,7 +18,7 @@ public sealed partial class GrainRuntime
 
         var lease = await Storage.AcquirePartitionAsync(partition, SiloId, cancellationToken);
         var reminders = await Storage.LoadRemindersAsync(partition, cancellationToken);
-        var context = new PartitionContext(partition, lease.Epoch) { Watermark = lease.Offset, CheckpointedOffset = lease.Offset };
+        var context = new PartitionContext(partition, lease.Epoch) { Watermark = lease.Offset, CheckpointedOffset = lease.Offset, Awaited = OnCheckpointAwaited };
         Reminders.Load(partition, reminders);
         Partitions.Add(context);
         Log.PartitionAcquired(partition, lease.Epoch, reminders.Count);
@@ -107,15 +107,28 @@ public sealed partial class GrainRuntime
         }
     }
 
+    /// <summary>Set while someone waits for a checkpoint: flushes then come every AckFlushInterval.</summary>
+    private int _ackWaiting;
+
+    private void OnCheckpointAwaited()
+    {
+        if (Interlocked.Exchange(ref _ackWaiting, 1) == 0)
+        {
+            _checkpointSignal.Release();
+        }
+    }
+
     private async Task CheckpointLoopAsync()
     {
         // Real elapsed time, not the runtime's clock: a replay may drive that clock by hand.
         var token = _stopping.Token;
         var interval = (long)Options.FlushInterval.TotalMilliseconds;
-        var next = Environment.TickCount64 + interval;
+        var ackInterval = Math.Min(interval, (long)Options.AckFlushInterval.TotalMilliseconds);
+        var last = Environment.TickCount64;
+        long Next() => last + (Volatile.Read(ref _ackWaiting) != 0 ? ackInterval : interval);
         while (!token.IsCancellationRequested)
         {
-            var wait = TimeSpan.FromMilliseconds(next - Environment.TickCount64);
+            var wait = TimeSpan.FromMilliseconds(Next() - Environment.TickCount64);
             try
             {
                 if (wait > TimeSpan.Zero)
@@ -128,19 +141,23 @@ public sealed partial class GrainRuntime
                 return;
             }
 
-            var due = Environment.TickCount64 >= next;
+            var due = Environment.TickCount64 >= Next();
             var targets = new HashSet<PartitionContext>();
             while (_checkpointRequests.TryDequeue(out var requested))
             {
                 targets.Add(requested);
             }
 
-            if (due || targets.Count > 0)
+            if (!due && targets.Count == 0)
             {
-                // Whatever else has work joins the same transaction: one commit answers every waiter.
-                targets.UnionWith(Partitions.Contexts.Where(p => p.HasWork));
-                next = Environment.TickCount64 + interval;
+                continue;
             }
+
+            // Waiters arriving from here on re-arm the short interval for the next flush. Whatever
+            // else has work joins the same transaction: one commit answers every waiter.
+            Volatile.Write(ref _ackWaiting, 0);
+            targets.UnionWith(Partitions.Contexts.Where(p => p.HasWork));
+            last = Environment.TickCount64;
 
             targets.RemoveWhere(p => p.Closed);
             if (targets.Count == 0)

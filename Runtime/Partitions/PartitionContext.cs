@@ -80,16 +80,29 @@ internal sealed class PartitionContext(int partition, long epoch)
         }
     }
 
+    /// <summary>Called when the first caller starts waiting for the next checkpoint (so it can come sooner).</summary>
+    public Action? Awaited { get; init; }
+
     /// <summary>A task that completes when a checkpoint that starts after this call has committed.</summary>
     public Task NextCheckpoint
     {
         get
         {
+            bool first;
+            Task next;
             lock (_sync)
             {
+                first = !_awaited;
                 _awaited = true;
-                return _nextCheckpoint.Task;
+                next = _nextCheckpoint.Task;
             }
+
+            if (first)
+            {
+                Awaited?.Invoke();
+            }
+
+            return next;
         }
     }
 

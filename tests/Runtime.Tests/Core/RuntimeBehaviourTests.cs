@@ -73,6 +73,19 @@ public abstract class RuntimeBehaviourTests<TProvider>(TProvider provider) : ICl
     }
 
     [Fact]
+    public async Task A_caller_waiting_for_durability_gets_a_checkpoint_at_the_short_interval()
+    {
+        var storage = provider.Create();
+        await using var silo = await TestSilo.StartAsync(storage, o => { o.FlushInterval = TimeSpan.FromHours(1); o.AckFlushInterval = TimeSpan.FromMilliseconds(50); });
+        var key = Key("acked");
+        await silo.GetGrain<ICounterGrain>(key).Increment();
+        await Task.Delay(300);
+        Assert.Null(await storage.ReadAsync("counter", key, "counter", CancellationToken.None));
+        await silo.WhenCheckpointedAsync([silo.PartitionOf(key)]).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, StoredValue(await storage.ReadAsync("counter", key, "counter", CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task Exceptions_reach_the_caller_and_the_activation_survives()
     {
         await using var silo = await TestSilo.StartAsync(provider.Create());
