@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace CartRecovery.Runtime.Storage.Sqlite;
 
@@ -319,12 +320,11 @@ public sealed class SqliteGrainStorage : IGrainStorage
         }
 
         var now = Now();
-        await using var update = Cmd(conn, "UPDATE grain_state SET payload=$j, version=version+1, updated_at=$n, partition=$p WHERE grain_type=$t AND grain_key=$k AND state_name=$s AND version=$v", tx,
-            ("$j", ""), ("$n", now), ("$p", 0), ("$t", ""), ("$k", ""), ("$s", ""), ("$v", 0L));
-        await using var insert = Cmd(conn, "INSERT INTO grain_state (grain_type, grain_key, state_name, partition, version, payload, updated_at) VALUES ($t, $k, $s, $p, 1, $j, $n) ON CONFLICT DO NOTHING", tx,
-            ("$t", ""), ("$k", ""), ("$s", ""), ("$p", 0), ("$j", ""), ("$n", now));
-        await using var delete = Cmd(conn, "DELETE FROM grain_state WHERE grain_type=$t AND grain_key=$k AND state_name=$s AND version=$v", tx,
-            ("$t", ""), ("$k", ""), ("$s", ""), ("$v", 0L));
+        // The per-state statements run on SQLite's own API: bound by position, stepped and reset,
+        // without the per-execution data reader and by-name binding of an ADO.NET command.
+        using var update = new RawStatement(conn, "UPDATE grain_state SET payload=?1, version=version+1, updated_at=?2, partition=?3 WHERE grain_type=?4 AND grain_key=?5 AND state_name=?6 AND version=?7");
+        using var insert = new RawStatement(conn, "INSERT INTO grain_state (grain_type, grain_key, state_name, partition, version, payload, updated_at) VALUES (?4, ?5, ?6, ?3, 1, ?1, ?2) ON CONFLICT DO NOTHING");
+        using var delete = new RawStatement(conn, "DELETE FROM grain_state WHERE grain_type=?4 AND grain_key=?5 AND state_name=?6 AND version=?7");
         SqliteCommand? upsertReminder = null;
         SqliteCommand? deleteReminder = null;
         SqliteCommand? offsetCmd = null;
@@ -345,35 +345,34 @@ public sealed class SqliteGrainStorage : IGrainStorage
             order.Sort((a, b) => CompareKeys(checkpoints[a.Checkpoint].States[a.State], checkpoints[b.Checkpoint].States[b.State]));
             foreach (var (c, i) in order)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var w = checkpoints[c].States[i];
                 var versions = results[c];
-                SqliteCommand cmd;
+                RawStatement cmd;
                 if (w.IsDelete)
                 {
                     cmd = delete;
-                    cmd.Parameters["$v"].Value = w.ExpectedVersion ?? 0L;
+                    cmd.Bind(7, w.ExpectedVersion ?? 0L);
                     versions[i] = 0;
-                }
-                else if (w.ExpectedVersion is null)
-                {
-                    cmd = insert;
-                    cmd.Parameters["$j"].Value = w.Json;
-                    cmd.Parameters["$p"].Value = checkpoints[c].Fence.Partition;
-                    versions[i] = 1;
                 }
                 else
                 {
-                    cmd = update;
-                    cmd.Parameters["$j"].Value = w.Json;
-                    cmd.Parameters["$v"].Value = w.ExpectedVersion.Value;
-                    cmd.Parameters["$p"].Value = checkpoints[c].Fence.Partition;
-                    versions[i] = w.ExpectedVersion.Value + 1;
+                    cmd = w.ExpectedVersion is null ? insert : update;
+                    cmd.Bind(1, w.Json!);
+                    cmd.Bind(2, now);
+                    cmd.Bind(3, checkpoints[c].Fence.Partition);
+                    if (w.ExpectedVersion is { } expected)
+                    {
+                        cmd.Bind(7, expected);
+                    }
+
+                    versions[i] = (w.ExpectedVersion ?? 0) + 1;
                 }
 
-                cmd.Parameters["$t"].Value = w.GrainType;
-                cmd.Parameters["$k"].Value = w.GrainKey;
-                cmd.Parameters["$s"].Value = w.StateName;
-                var rows = await cmd.ExecuteNonQueryAsync(cancellationToken);
+                cmd.Bind(4, w.GrainType);
+                cmd.Bind(5, w.GrainKey);
+                cmd.Bind(6, w.StateName);
+                var rows = cmd.Execute();
                 if (rows != 1 && !(w.IsDelete && w.ExpectedVersion is null))
                 {
                     var stored = await ReadVersionAsync(conn, tx, w, cancellationToken);
@@ -597,6 +596,52 @@ public sealed class SqliteGrainStorage : IGrainStorage
         SqliteConnection.ClearAllPools();
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>A prepared statement driven through SQLite's C API: positional binds, step, reset.</summary>
+internal sealed class RawStatement : IDisposable
+{
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _stmt;
+
+    public RawStatement(SqliteConnection connection, string sql)
+    {
+        _db = connection.Handle!;
+        Check(raw.sqlite3_prepare_v2(_db, sql, out _stmt));
+    }
+
+    public void Bind(int index, string value) => Check(raw.sqlite3_bind_text(_stmt, index, value));
+
+    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
+
+    /// <summary>Runs the statement to completion and returns the number of rows it changed.</summary>
+    public int Execute()
+    {
+        try
+        {
+            var rc = raw.sqlite3_step(_stmt);
+            if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+            {
+                Check(rc);
+            }
+
+            return raw.sqlite3_changes(_db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(_stmt);
+        }
+    }
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(_db).utf8_to_string()}'.", rc);
+        }
+    }
+
+    public void Dispose() => _stmt.Dispose();
 }
 
 /// <summary>The key list of a batched read, as the JSON array SQLite's json_each reads.</summary>
