@@ -146,25 +146,15 @@ internal sealed class Checkpointer(GrainRuntime runtime)
     /// <summary>The joint write, under the partitions' flush gates; false when they must be written one by one.</summary>
     private async Task<bool> TryCheckpointTogetherAsync(List<PartitionContext> partitions, CancellationToken cancellationToken)
     {
-        // Snapshots (a turn lock and a serialization per state) of different partitions touch
-        // different grains: they are taken in parallel, and only the write itself is serial.
-        var taken = new Pending?[partitions.Count];
-        try
+        var pending = new List<Pending>(partitions.Count);
+        foreach (var p in partitions)
         {
-            await Parallel.ForAsync(0, partitions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-                async (i, ct) => taken[i] = await TakeAsync(partitions[i], ct));
-        }
-        catch (OperationCanceledException)
-        {
-            foreach (var work in taken)
+            if (await TakeAsync(p, cancellationToken) is { } work)
             {
-                work?.Partition.Restore(work.States, work.Reminders, work.Signal);
+                pending.Add(work);
             }
-
-            throw;
         }
 
-        var pending = taken.OfType<Pending>().ToList();
         var writing = new List<PartitionContext>(pending.Count);
         try
         {
