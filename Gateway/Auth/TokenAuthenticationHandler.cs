@@ -1,7 +1,9 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace CartRecovery.Gateway.Auth;
 
@@ -25,6 +27,7 @@ public sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationSch
         else if (Request.Path.StartsWithSegments("/hubs") && Request.Query.TryGetValue("access_token", out var q))
         {
             token = q.ToString();
+            WithoutAccessToken(Request);
         }
 
         if (string.IsNullOrEmpty(token))
@@ -36,6 +39,24 @@ public sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationSch
         return principal is null
             ? AuthenticateResult.Fail("invalid or expired token")
             : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    /// <summary>
+    /// Drops the token from the request's query once read: a hub connection keeps its request for as
+    /// long as it lasts, and nothing after authentication needs the token (nor should log it).
+    /// </summary>
+    private static void WithoutAccessToken(HttpRequest request)
+    {
+        var rest = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in request.Query)
+        {
+            if (!string.Equals(key, "access_token", StringComparison.OrdinalIgnoreCase))
+            {
+                rest[key] = value;
+            }
+        }
+
+        request.Query = rest.Count == 0 ? QueryCollection.Empty : new QueryCollection(rest);
     }
 }
 

@@ -60,8 +60,12 @@ public sealed class TokenService
     public (string Token, DateTimeOffset Expires) IssueAdmin(string user, string role) =>
         Issue(AdminAudience, _options.AdminTokenLifetime, new Dictionary<string, object> { ["sub"] = user, ["role"] = role });
 
+    /// <summary>
+    /// A shopper token names the shopper once (<see cref="ShopperClaim"/>): a hub connection's request
+    /// keeps its URL, and so the token, for as long as the connection lasts.
+    /// </summary>
     public (string Token, DateTimeOffset Expires) IssueShopper(string shopperId) =>
-        Issue(ShopperAudience, _options.ShopperTokenLifetime, new Dictionary<string, object> { ["sub"] = shopperId, [ShopperClaim] = shopperId });
+        Issue(ShopperAudience, _options.ShopperTokenLifetime, new Dictionary<string, object> { [ShopperClaim] = shopperId });
 
     private (string, DateTimeOffset) Issue(string audience, TimeSpan lifetime, Dictionary<string, object> claims)
     {
@@ -131,17 +135,10 @@ public sealed class TokenService
         }
 
         // A small identity of its own: the handler's one keeps the parsed token alive for as long
-        // as a hub connection lasts.
-        var claims = new List<Claim> { new("sub", identity.FindFirst("sub")?.Value ?? ""), new("aud", isShopper ? ShopperAudience : AdminAudience) };
-        if (isShopper)
-        {
-            claims.Add(new Claim(ShopperClaim, identity.FindFirst(ShopperClaim)!.Value));
-        }
-        else
-        {
-            claims.Add(new Claim("role", identity.FindFirst("role")!.Value));
-        }
-
+        // as a hub connection lasts. A shopper's is its audience and shopper id only.
+        Claim[] claims = isShopper
+            ? [new("aud", ShopperAudience), new(ShopperClaim, identity.FindFirst(ShopperClaim)!.Value)]
+            : [new("sub", identity.FindFirst("sub")?.Value ?? ""), new("aud", AdminAudience), new("role", identity.FindFirst("role")!.Value)];
         return new ClaimsPrincipal(new ClaimsIdentity(claims, "token", "sub", "role"));
     }
 }

@@ -9,12 +9,18 @@ using CartRecovery.Gateway.Security;
 using CartRecovery.Grains.Json;
 using CartRecovery.Grains.Nudges;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Hosting;
 
@@ -41,6 +47,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton(sp => MeterSources.CreateExporter(sp));
         services.AddSingleton<ShopperRateLimiter>();
+        services.AddSingleton<ShopperConnections>();
         services.AddSingleton<NudgeFeed>();
         services.AddSingleton<DashboardService>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardService>());
@@ -53,6 +60,7 @@ public static class GatewayServiceCollectionExtensions
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GrainsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
+        services.AddSingleton<HubCallLog>();
         services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = limits.MaxHubMessageBytes;
@@ -60,11 +68,18 @@ public static class GatewayServiceCollectionExtensions
             o.EnableDetailedErrors = development;
             o.KeepAliveInterval = TimeSpan.FromSeconds(15);
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(40);
+            o.AddFilter<HubCallLog>();
         }).AddJsonProtocol(o =>
         {
             o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, GrainsJsonContext.Default);
             o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
+
+        // Calls whose arguments do not bind reach the shopper hub as refusals (UnboundCallProtocol);
+        // HubCallLog logs hub call failures in place of SignalR's dispatcher.
+        services.RemoveAll<IHubProtocol>();
+        services.AddSingleton<IHubProtocol>(sp => new UnboundCallProtocol(new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter(HubCallLog.DispatcherCategory, LogLevel.None));
 
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
@@ -72,6 +87,7 @@ public static class GatewayServiceCollectionExtensions
             .AddPolicy(Policies.Admin, p => p.RequireClaim("aud", TokenService.AdminAudience).RequireRole("admin"))
             .AddPolicy(Policies.Viewer, p => p.RequireClaim("aud", TokenService.AdminAudience).RequireRole("admin", "viewer"))
             .AddPolicy(Policies.Shopper, p => p.RequireClaim("aud", TokenService.ShopperAudience).RequireClaim(TokenService.ShopperClaim));
+        SharedAuthorizationServices(services);
 
         services.AddCors(o => o.AddDefaultPolicy(p =>
         {
@@ -95,6 +111,24 @@ public static class GatewayServiceCollectionExtensions
                     : RateLimitPartition.GetNoLimiter("local"));
         });
         return services;
+    }
+
+    /// <summary>
+    /// The authorization services are stateless but registered per use (transient). The authorization
+    /// middleware holds the ones it resolved until the request ends, and a hub connection's request
+    /// lasts as long as the connection: one shared set instead of one set per connection.
+    /// </summary>
+    private static void SharedAuthorizationServices(IServiceCollection services)
+    {
+        Type[] stateless = [typeof(IPolicyEvaluator), typeof(IAuthorizationService), typeof(IAuthorizationPolicyProvider), typeof(IAuthorizationHandlerProvider),
+            typeof(IAuthorizationEvaluator), typeof(IAuthorizationHandlerContextFactory)];
+        foreach (var type in stateless)
+        {
+            if (services.LastOrDefault(d => d.ServiceType == type) is { Lifetime: ServiceLifetime.Transient, ImplementationType: { } implementation })
+            {
+                services.Replace(ServiceDescriptor.Singleton(type, implementation));
+            }
+        }
     }
 
     /// <summary>The gateway's request pipeline and endpoints.</summary>

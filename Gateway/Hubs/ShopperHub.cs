@@ -9,41 +9,66 @@ using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Ingestion;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
 
 namespace CartRecovery.Gateway.Hubs;
 
 /// <summary>
-/// The storefront hub. A connection joins only the group of the shopper its token names, so no
-/// client can receive another shopper's nudges whatever it sends; events it sends must be for that
-/// shopper too. Pending nudges are re-sent on connect.
+/// The storefront hub. A connection is registered only under the shopper its token names
+/// (<see cref="ShopperConnections"/>), so no client can receive another shopper's nudges whatever it
+/// sends; events it sends must be for that shopper too. Pending nudges are re-sent on connect.
 /// </summary>
 [Authorize(Policy = Policies.Shopper)]
-public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator, IGrainClient grains, GatewayMetrics metrics, ShopperRateLimiter limiter, LimitsOptions limits) : Hub
+public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator, IGrainClient grains, GatewayMetrics metrics, ShopperRateLimiter limiter, LimitsOptions limits,
+    ShopperConnections connections, ILogger<ShopperHub> log) : Hub
 {
     public const string Path = "/hubs/shopper";
     public const string NudgeMethod = "nudge";
 
-    public static string Group(string shopperId) => "shopper:" + shopperId;
+    /// <summary>What a call whose arguments did not bind becomes (<see cref="UnboundCallProtocol"/>).</summary>
+    public const string UnboundCallMethod = "unbound-call";
+
+    private const string ViolationsKey = "violations";
 
     private string ShopperId => Context.User!.FindFirst(TokenService.ShopperClaim)!.Value;
 
     public override async Task OnConnectedAsync()
     {
+        var shopperId = ShopperId;
         metrics.Connected("shopper");
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(ShopperId));
-        var pending = await grains.ConnectAsync(ShopperId, Context.ConnectionAborted);
-        foreach (var nudge in pending)
+        connections.Add(shopperId, Context.ConnectionId);
+        var connected = false;
+        try
         {
-            await Clients.Caller.SendAsync(NudgeMethod, nudge, Context.ConnectionAborted);
+            var pending = await grains.ConnectAsync(shopperId, Context.ConnectionAborted);
+            connected = true;
+            foreach (var nudge in pending)
+            {
+                await Clients.Caller.SendAsync(NudgeMethod, nudge, Context.ConnectionAborted);
+            }
+        }
+        catch (Exception)
+        {
+            // SignalR does not call OnDisconnectedAsync after a failed OnConnectedAsync: undo here.
+            await DisconnectedAsync(shopperId, connected);
+            throw;
         }
     }
 
-    public override async Task OnDisconnectedAsync(Exception? exception)
+    public override Task OnDisconnectedAsync(Exception? exception) => DisconnectedAsync(ShopperId, grainConnected: true);
+
+    private async Task DisconnectedAsync(string shopperId, bool grainConnected)
     {
         metrics.Disconnected("shopper");
+        connections.Remove(shopperId, Context.ConnectionId);
+        if (!grainConnected)
+        {
+            return;
+        }
+
         try
         {
-            await grains.DisconnectAsync(ShopperId, CancellationToken.None);
+            await grains.DisconnectAsync(shopperId, CancellationToken.None);
         }
         catch (Exception)
         {
@@ -68,13 +93,7 @@ public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator,
 
         if (!limiter.TryAcquire(ShopperId, count))
         {
-            var violations = Context.Items.TryGetValue("violations", out var v) ? (int)v! + 1 : 1;
-            Context.Items["violations"] = violations;
-            if (violations >= limits.HubViolationsBeforeDisconnect)
-            {
-                Context.Abort();
-            }
-
+            Violation();
             throw new HubException("rate limit: too many events for this shopper; slow down");
         }
 
@@ -91,6 +110,33 @@ public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator,
 
         await ingestor.PublishValidatedAsync(valid, result, "hub", Context.ConnectionAborted);
         return result;
+    }
+
+    /// <summary>
+    /// A call whose arguments did not bind to <paramref name="target"/> (wrong count or types, or no
+    /// such method): refused, and counted like a rate-limit violation.
+    /// </summary>
+    [HubMethodName(UnboundCallMethod)]
+    public Task Unbound(string target, string reason)
+    {
+        Violation();
+        throw new HubException($"arguments: '{target}' cannot be called with these arguments: {reason}");
+    }
+
+    /// <summary>Counts a refused call; past the limit the connection is cut.</summary>
+    private void Violation()
+    {
+        var violations = Context.Items.TryGetValue(ViolationsKey, out var v) ? (int)v! + 1 : 1;
+        Context.Items[ViolationsKey] = violations;
+        if (violations == limits.HubViolationsBeforeDisconnect)
+        {
+            log.LogWarning("Shopper hub connection {ConnectionId} of shopper {ShopperId} cut after {Violations} refused calls", Context.ConnectionId, ShopperId, violations);
+        }
+
+        if (violations >= limits.HubViolationsBeforeDisconnect)
+        {
+            Context.Abort();
+        }
     }
 }
 

@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Tests.Support;
 using CartRecovery.Grains.Abstractions.Nudges;
+using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Nudges;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
 
 namespace CartRecovery.Gateway.Tests;
 
@@ -324,5 +327,70 @@ public sealed class ShopperHubTests(GatewayApp app) : IClassFixture<GatewayApp>
         var ok = await calm.InvokeAsync("TrackBatch", Events.Batch(Events.PageView(bystander), Events.PageView(bystander)));
         Assert.Equal(2, ok.GetProperty("accepted").GetInt32());
         await AssertOnlyMarkerArrivesAsync(calm, bystander);
+    }
+
+    [Fact]
+    public async Task Calls_whose_arguments_do_not_bind_are_refused_and_count_towards_the_disconnect()
+    {
+        var limits = app.Service<LimitsOptions>();
+        var bystander = NewShopper("unbound-ok");
+        var offender = NewShopper("unbound-bad");
+        await using var calm = await app.ConnectShopperAsync(bystander);
+        await using var bad = await app.ConnectShopperAsync(offender);
+
+        // Refused with a message naming the call, like any other refusal.
+        var tooMany = await Assert.ThrowsAsync<HubInvocationException>(() => bad.InvokeAsync("Track", Events.PageView(offender), Events.PageView(offender)));
+        Assert.Contains("arguments: 'Track' cannot be called with these arguments", tooMany.Message, StringComparison.Ordinal);
+        var missing = await Assert.ThrowsAsync<HubInvocationException>(() => bad.InvokeAsync("TrackBatch"));
+        Assert.Contains("arguments: 'TrackBatch'", missing.Message, StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<HubInvocationException>(() => bad.InvokeAsync("DeleteEverything", 1));
+        Assert.Contains("arguments: 'DeleteEverything'", unknown.Message, StringComparison.Ordinal);
+
+        // Each one counts: after the limit the connection is cut.
+        var refused = 3;
+        for (var i = 0; i < limits.HubViolationsBeforeDisconnect * 2 && !bad.Closed.IsCompleted; i++)
+        {
+            try
+            {
+                await bad.InvokeAsync("Track");
+                Assert.Fail("a call without arguments was accepted");
+            }
+            catch (HubInvocationException)
+            {
+                refused++;
+            }
+            catch (HubConnectionClosedException)
+            {
+                break;
+            }
+        }
+
+        var closed = await bad.WaitClosedAsync();
+        Assert.False(bad.IsOpen, $"connection still open after {refused} refused calls: {closed}");
+        Assert.True(refused <= limits.HubViolationsBeforeDisconnect, $"{refused} refused calls before the disconnect (limit {limits.HubViolationsBeforeDisconnect})");
+
+        // The other client noticed nothing.
+        var ok = await calm.InvokeAsync("Track", Events.PageView(bystander));
+        Assert.Equal(1, ok.GetProperty("accepted").GetInt32());
+    }
+
+    [Fact]
+    public async Task Refused_calls_are_not_logged_as_errors_with_a_stack_trace()
+    {
+        var shopper = NewShopper("quiet");
+        await using var hub = await app.ConnectShopperAsync(shopper);
+        var oversized = new JsonArray();
+        for (var i = 0; i <= EventValidator.MaxBatch; i++)
+        {
+            oversized.Add(i); // refused for the count before any event is read
+        }
+
+        var refusal = await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync("TrackBatch", oversized));
+        Assert.Contains("events: a batch holds at most", refusal.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync("Track"));
+        await SyncAsync(hub);
+
+        var errors = app.Logs.Records.Where(r => r.Level >= LogLevel.Error && (r.Exception is HubException || r.Message.Contains("TrackBatch", StringComparison.Ordinal) || r.Message.Contains("'Track'", StringComparison.Ordinal))).ToList();
+        Assert.True(errors.Count == 0, "refusals logged as errors: " + string.Join(" | ", errors.Select(e => $"{e.Category} {e.Level} {e.Message} {e.Exception?.GetType().Name}")));
     }
 }
