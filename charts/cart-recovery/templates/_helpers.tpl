@@ -141,6 +141,12 @@ Names follow ASP.NET Core configuration: Section__Property.
   value: {{ $root.Values.runtime.partitions | quote }}
 - name: Runtime__FlushInterval
   value: {{ $root.Values.runtime.flushInterval | quote }}
+{{- if and (eq .role "gateway") $root.Values.gateway.gcGen0MaxBudget }}
+# gateways hold many mostly idle connections: a small young-generation budget keeps the memory
+# the GC holds on to (and so the working set per connection) low
+- name: DOTNET_GCGen0MaxBudget
+  value: {{ $root.Values.gateway.gcGen0MaxBudget | quote }}
+{{- end }}
 {{- if eq .role "silo" }}
 - name: Runtime__OwnAllPartitions
   value: "false"
