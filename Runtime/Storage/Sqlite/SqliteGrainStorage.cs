@@ -23,6 +23,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
     // memory-mapped file keep those pages in memory, and a WAL allowed to grow to 32 MB before it is
     // copied back copies each hot page once per many commits instead of once per commit.
     private const string WriterPragmas = "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192;";
+    private const int MaxIdleReaders = 16;
     private const string ReaderPragmas = "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;";
 
     public SqliteGrainStorage(string connectionString)
@@ -152,7 +153,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
         {
             reader = _readers.TryTake(out var pooled) ? pooled : new StateReader(_connectionString);
             var result = read(reader);
-            if (_disposed)
+            // A burst of concurrent reads may open many readers; only a few are kept for later.
+            if (_disposed || _readers.Count >= MaxIdleReaders)
             {
                 reader.Dispose();
             }
