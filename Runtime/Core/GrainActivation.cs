@@ -56,7 +56,13 @@ internal sealed class GrainActivation(GrainId id, GrainRegistration registration
         }
         catch (Exception e)
         {
-            throw Fail(e);
+            var error = Fail(e);
+            if (ReferenceEquals(error, e))
+            {
+                throw;
+            }
+
+            throw error;
         }
 
         await CompleteActivationAsync(cancellationToken);
@@ -89,7 +95,13 @@ internal sealed class GrainActivation(GrainId id, GrainRegistration registration
         }
         catch (Exception e)
         {
-            throw Fail(e);
+            var error = Fail(e);
+            if (ReferenceEquals(error, e))
+            {
+                throw;
+            }
+
+            throw error;
         }
     }
 
