@@ -140,16 +140,11 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
 
     public TGrain GetGrain<TGrain>(string key) where TGrain : class
     {
-        var registration = _registry.ForInterface(typeof(TGrain));
-        if (string.IsNullOrWhiteSpace(key))
-        {
-            throw new ArgumentException($"grain key must not be empty (grain type '{registration.TypeName}')", nameof(key));
-        }
-
+        var id = IdOf<TGrain>(key);
         var proxy = System.Reflection.DispatchProxy.Create<TGrain, GrainProxy>();
         var p = (GrainProxy)(object)proxy;
         p.Runtime = this;
-        p.Id = new GrainId(registration.TypeName, key);
+        p.Id = id;
         return proxy;
     }
 
@@ -160,17 +155,20 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// </summary>
     public Task<TResult> CallAsync<TGrain, TResult>(string key, string method, Func<TGrain, Task<TResult>> call) where TGrain : class
     {
+        return CallAsync(IdOf<TGrain>(key), method, (grain, _) => call((TGrain)(object)grain), []);
+    }
+
+    /// <summary>The identity a grain reference of this interface and key would call.</summary>
+    public GrainId IdOf<TGrain>(string key) where TGrain : class
+    {
         var registration = _registry.ForInterface(typeof(TGrain));
         if (string.IsNullOrWhiteSpace(key))
         {
             throw new ArgumentException($"grain key must not be empty (grain type '{registration.TypeName}')", nameof(key));
         }
 
-        return CallAsync(new GrainId(registration.TypeName, key), method, (grain, _) => call((TGrain)(object)grain), []);
+        return new GrainId(registration.TypeName, key);
     }
-
-    /// <summary>The identity a grain reference of this interface and key would call.</summary>
-    public GrainId IdOf<TGrain>(string key) where TGrain : class => new(_registry.ForInterface(typeof(TGrain)).TypeName, key);
 
     /// <summary>
     /// Activates grains ahead of their first calls, reading all their states in one storage round

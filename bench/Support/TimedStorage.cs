@@ -63,7 +63,7 @@ internal sealed class TimedStorage(IGrainStorage inner) : IGrainStorage
     public async Task<long[][]> WriteCheckpointsAsync(IReadOnlyList<Checkpoint> checkpoints, CancellationToken cancellationToken)
     {
         var t = Stopwatch.GetTimestamp();
-        var result = checkpoints.Count == 1 ? [await inner.WriteCheckpointAsync(checkpoints[0], cancellationToken)] : await inner.WriteCheckpointsAsync(checkpoints, cancellationToken);
+        var result = await inner.WriteCheckpointsAsync(checkpoints, cancellationToken);
         Interlocked.Add(ref CheckpointTicks, Stopwatch.GetTimestamp() - t);
         Interlocked.Increment(ref Transactions);
         foreach (var checkpoint in checkpoints)
