@@ -41,49 +41,35 @@ internal static class SplitFinder
             double missG = hist[at], missH = hist[at + 1];
             var hasMissing = missH > 0;
 
-            // Missing right: left holds only value bins 1..c.
-            double lg = 0, lh = 0;
-            for (var c = 1; c < bins; c++)
-            {
-                lg += hist[at + (2 * c)];
-                lh += hist[at + (2 * c) + 1];
-                double rg = sumG - lg, rh = sumH - lh;
-                if (lh < o.MinChildWeight || rh < o.MinChildWeight)
-                {
-                    continue;
-                }
-
-                var gain = (lg * lg / (lh + lambda)) + (rg * rg / (rh + lambda)) - parentScore;
-                if (gain > best.Gain && gain >= minGain)
-                {
-                    // Without missing rows the direction is free: send future missing values to the heavier side.
-                    var defaultLeft = !hasMissing && lh > rh;
-                    best = new SplitCandidate { Gain = gain, Feature = f, Code = c, DefaultLeft = defaultLeft, LeftG = lg, LeftH = lh };
-                }
-            }
-
+            // Missing right: left holds only value bins 1..c. Without missing rows the direction is
+            // free: future missing values go to the heavier side.
+            Scan(0, 0, missingLeft: false);
             if (!hasMissing)
             {
                 continue;
             }
 
             // Missing left: left holds bins 1..c plus the missing slot.
-            lg = missG;
-            lh = missH;
-            for (var c = 1; c < bins; c++)
-            {
-                lg += hist[at + (2 * c)];
-                lh += hist[at + (2 * c) + 1];
-                double rg = sumG - lg, rh = sumH - lh;
-                if (lh < o.MinChildWeight || rh < o.MinChildWeight)
-                {
-                    continue;
-                }
+            Scan(missG, missH, missingLeft: true);
 
-                var gain = (lg * lg / (lh + lambda)) + (rg * rg / (rh + lambda)) - parentScore;
-                if (gain > best.Gain && gain >= minGain)
+            void Scan(double lg, double lh, bool missingLeft)
+            {
+                for (var c = 1; c < bins; c++)
                 {
-                    best = new SplitCandidate { Gain = gain, Feature = f, Code = c, DefaultLeft = true, LeftG = lg, LeftH = lh };
+                    lg += hist[at + (2 * c)];
+                    lh += hist[at + (2 * c) + 1];
+                    double rg = sumG - lg, rh = sumH - lh;
+                    if (lh < o.MinChildWeight || rh < o.MinChildWeight)
+                    {
+                        continue;
+                    }
+
+                    var gain = (lg * lg / (lh + lambda)) + (rg * rg / (rh + lambda)) - parentScore;
+                    if (gain > best.Gain && gain >= minGain)
+                    {
+                        var defaultLeft = missingLeft || (!hasMissing && lh > rh);
+                        best = new SplitCandidate { Gain = gain, Feature = f, Code = c, DefaultLeft = defaultLeft, LeftG = lg, LeftH = lh };
+                    }
                 }
             }
 
