@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using CartRecovery.Gateway.Auth;
@@ -37,9 +39,10 @@ internal static class EventsEndpoints
         }
 
         byte[] body;
+        int length;
         try
         {
-            body = await ReadBodyAsync(http.Request, EventValidator.MaxBodyBytes, http.RequestAborted);
+            (body, length) = await ReadBodyAsync(http.Request, EventValidator.MaxBodyBytes, http.RequestAborted);
         }
         catch (InvalidDataException)
         {
@@ -50,18 +53,28 @@ internal static class EventsEndpoints
         IngestResult result;
         try
         {
-            (valid, result) = validator.ParseBatch(body, shopper);
+            (valid, result) = validator.ParseBatch(body.AsSpan(0, length), shopper);
         }
         catch (BadBatchException e)
         {
             return Results.BadRequest(new ApiError(e.Message));
         }
-
-        foreach (var group in valid.GroupBy(e => e.ShopperId))
+        finally
         {
-            if (!limiter.TryAcquire(group.Key, group.Count()))
+            ArrayPool<byte>.Shared.Return(body);
+        }
+
+        var perShopper = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in valid)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(perShopper, e.ShopperId, out _)++;
+        }
+
+        foreach (var (id, count) in perShopper)
+        {
+            if (!limiter.TryAcquire(id, count))
             {
-                return Results.Json(new ApiError($"shopper_id: rate limit exceeded for shopper '{group.Key}'"), statusCode: StatusCodes.Status429TooManyRequests);
+                return Results.Json(new ApiError($"shopper_id: rate limit exceeded for shopper '{id}'"), statusCode: StatusCodes.Status429TooManyRequests);
             }
         }
 
@@ -79,21 +92,45 @@ internal static class EventsEndpoints
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key.ToString()), Encoding.UTF8.GetBytes(auth.IngestKey));
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body into a pooled buffer (the caller returns it). A batch is parsed as soon as it
+    /// is read and the buffer goes back before the events are applied, so the bytes of hundreds of
+    /// requests waiting for their checkpoint are not kept alive.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and var n && n <= limit ? (int)n : 16 * 1024);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        // One byte more than announced, so the end of the body is seen without growing the buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and var n && n <= limit ? (int)n + 1 : 16 * 1024);
+        var length = 0;
+        try
         {
-            if (buffer.Length + read > limit)
+            while (true)
             {
-                throw new InvalidDataException("body too large");
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+
+                length += read;
+                if (length > limit)
+                {
+                    throw new InvalidDataException("body too large");
+                }
             }
-
-            buffer.Write(chunk, 0, read);
         }
-
-        return buffer.ToArray();
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 }

@@ -14,31 +14,38 @@ public sealed class EventPipeline(IGrainFactory grains)
 {
     public async Task<bool> ApplyAsync(StorefrontEvent e, long offset)
     {
-        var decision = await Shopper(e.ShopperId, g => g.Apply(e, offset));
+        var decision = await Call<IShopperGrain, ShopperDecision>(e.ShopperId, new(e, offset, null), static (g, a) => g.Apply(a.Event, a.Offset));
         if (decision.Duplicate)
         {
             return false;
         }
 
-        await Call<ISessionGrain>($"{e.ShopperId}/{e.SessionId}", g => g.Apply(e, offset, decision));
+        await Call<ISessionGrain, bool>($"{e.ShopperId}/{e.SessionId}", new(e, offset, decision), static async (g, a) =>
+        {
+            await g.Apply(a.Event, a.Offset, a.Shopper!);
+            return true;
+        });
         if (EventTypes.TouchesCart(e.Type))
         {
             var cartId = EventTypes.IsNudgeResponse(e.Type) ? CartOfNudge(e.Nudge!.NudgeId, e.ShopperId) : decision.CartId;
             if (cartId is not null)
             {
-                await Call<ICartGrain>($"{e.ShopperId}/{cartId}", g => g.Apply(e, offset));
+                await Call<ICartGrain, bool>($"{e.ShopperId}/{cartId}", new(e, offset, null), static async (g, a) =>
+                {
+                    await g.Apply(a.Event, a.Offset);
+                    return true;
+                });
             }
         }
 
         return true;
     }
 
-    // Grains hosted in this process are called without a reference object per call.
-    private Task<ShopperDecision> Shopper(string key, Func<IShopperGrain, Task<ShopperDecision>> call) =>
-        grains is GrainRuntime runtime ? runtime.CallAsync(key, "Apply", call) : call(grains.GetGrain<IShopperGrain>(key));
+    private readonly record struct Args(StorefrontEvent Event, long Offset, ShopperDecision? Shopper);
 
-    private Task Call<TGrain>(string key, Func<TGrain, Task> call) where TGrain : class =>
-        grains is GrainRuntime runtime ? runtime.CallAsync<TGrain, bool>(key, "Apply", async g => { await call(g); return true; }) : call(grains.GetGrain<TGrain>(key));
+    // Grains hosted in this process are called without a reference object or closure per call.
+    private Task<TResult> Call<TGrain, TResult>(string key, Args args, Func<TGrain, Args, Task<TResult>> call) where TGrain : class =>
+        grains is GrainRuntime runtime ? runtime.CallAsync(key, "Apply", args, call) : call(grains.GetGrain<TGrain>(key), args);
 
     /// <summary>
     /// Activates, in one storage round trip, the grains a batch of events is about to call that are

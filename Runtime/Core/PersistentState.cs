@@ -24,8 +24,8 @@ internal interface IStateEntry
     /// <summary>Counts changes; a checkpoint records the stamp it serialized so later changes stay dirty.</summary>
     long Stamp { get; }
 
-    /// <summary>Serializes the current state; only called while the activation's turn lock is held.</summary>
-    string Serialize();
+    /// <summary>Serializes the current state to UTF-8 JSON; only called while the activation's turn lock is held.</summary>
+    byte[] Serialize();
 
     void Committed(long? version, long stamp);
 
@@ -96,7 +96,7 @@ internal sealed class PersistentState<TState>(GrainActivation activation, string
         _written = _stamp;
     }
 
-    public string Serialize() => JsonSerializer.Serialize(State, typeInfo);
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(State, typeInfo);
 
     public void MarkDirty()
     {

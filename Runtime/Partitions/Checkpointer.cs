@@ -23,7 +23,7 @@ internal sealed class Checkpointer(GrainRuntime runtime)
     }
 
     /// <summary>Persists one state at once (explicit WriteStateAsync/ClearStateAsync; deactivation).</summary>
-    public async Task WriteNowAsync(IStateEntry state, string? json, long stamp)
+    public async Task WriteNowAsync(IStateEntry state, byte[]? json, long stamp)
     {
         var partition = state.Activation.Partition;
         await partition.WriteGate.WaitAsync();

@@ -132,7 +132,7 @@ public sealed class ReminderService
 
         try
         {
-            await _runtime.InvokeAsync<bool>(entry.Grain, nameof(IRemindable.ReceiveReminder), async (grain, _) =>
+            await _runtime.InvokeAsync<object?, bool>(entry.Grain, nameof(IRemindable.ReceiveReminder), async (grain, _) =>
             {
                 if (grain is not IRemindable remindable)
                 {

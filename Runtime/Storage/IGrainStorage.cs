@@ -4,12 +4,21 @@ namespace CartRecovery.Runtime.Storage;
 public sealed record StoredState(string Json, long Version);
 
 /// <summary>
-/// One state change in a checkpoint. <see cref="ExpectedVersion"/> null means the record must not
-/// exist yet; a delete carries the version it removes.
+/// One state change in a checkpoint: the state as UTF-8 JSON (null for a delete), as the grain
+/// serialized it, so a provider that stores text needs no second encoding.
+/// <see cref="ExpectedVersion"/> null means the record must not exist yet; a delete carries the
+/// version it removes.
 /// </summary>
-public sealed record StateWrite(string GrainType, string GrainKey, string StateName, string? Json, long? ExpectedVersion)
+public sealed record StateWrite(string GrainType, string GrainKey, string StateName, byte[]? Utf8Json, long? ExpectedVersion)
 {
-    public bool IsDelete => Json is null;
+    public bool IsDelete => Utf8Json is null;
+
+    /// <summary>The payload as a string, for providers whose driver takes text.</summary>
+    public string? Json => Utf8Json is null ? null : System.Text.Encoding.UTF8.GetString(Utf8Json);
+
+    /// <summary>A write of JSON text.</summary>
+    public static StateWrite FromJson(string grainType, string grainKey, string stateName, string? json, long? expectedVersion) =>
+        new(grainType, grainKey, stateName, json is null ? null : System.Text.Encoding.UTF8.GetBytes(json), expectedVersion);
 
     public override string ToString() => $"{GrainType}/{GrainKey} state '{StateName}'";
 }

@@ -220,7 +220,7 @@ public sealed class IngestBench : IScenario
         var states = b.CheckpointStates - a.CheckpointStates;
         BenchLog.Info($"measured windows: {applied:N0} events applied, {b.Process.Describe(a.Process)}; {cpuUs:0.0} us of CPU per event (client included), i.e. at most {1e6 * Environment.ProcessorCount / cpuUs:N0} events/s with all {Environment.ProcessorCount} cores to itself");
         BenchLog.Info($"  grain calls {(double)(b.Calls - a.Calls) / applied:0.00}/event; storage reads {s.Reads:N0} ({(double)s.Reads / applied:0.00}/event, {s.ReadMs / Math.Max(1, s.Reads) * 1000:0} us each, {s.ReadMs / wallMs * 100:0}% of wall time on one thread)");
-        BenchLog.Info($"  checkpoints {checkpoints:N0} ({checkpoints / (wallMs / 1000):0}/s, {states / Math.Max(1, checkpoints):0} states each), states written {states / applied:0.00}/event, JSON {s.JsonChars / Math.Max(1, s.States):N0} chars/state ({s.JsonChars / (wallMs / 1000) / 1e6:0.0} MB/s), " +
+        BenchLog.Info($"  checkpoints {checkpoints:N0} ({checkpoints / (wallMs / 1000):0}/s, {states / Math.Max(1, checkpoints):0} states each), states written {states / applied:0.00}/event, JSON {s.JsonBytes / Math.Max(1, s.States):N0} bytes/state ({s.JsonBytes / (wallMs / 1000) / 1e6:0.0} MB/s), " +
             $"checkpoint write time {s.CheckpointMs / wallMs * 100:0}% of wall time; reminders fired {b.Reminders - a.Reminders:N0}, thread pool max {b.MaxThreads} threads / {b.MaxQueued} queued items");
         details["cpu_us_per_event"] = Math.Round(cpuUs, 1);
         details["events_per_sec_if_all_cores"] = Math.Round(1e6 * Environment.ProcessorCount / cpuUs);
@@ -234,7 +234,7 @@ public sealed class IngestBench : IScenario
         details["checkpoints_per_sec"] = Math.Round(checkpoints / (wallMs / 1000), 1);
         details["states_per_checkpoint"] = Math.Round(states / Math.Max(1, checkpoints), 1);
         details["states_written_per_event"] = Math.Round(states / applied, 3);
-        details["state_json_chars_avg"] = Math.Round((double)s.JsonChars / Math.Max(1, s.States));
+        details["state_json_bytes_avg"] = Math.Round((double)s.JsonBytes / Math.Max(1, s.States));
         details["checkpoint_write_busy_percent"] = Math.Round(s.CheckpointMs / wallMs * 100, 1);
         details["reminders_fired"] = b.Reminders - a.Reminders;
         details["threadpool_max_threads"] = b.MaxThreads;

@@ -123,7 +123,7 @@ public sealed class StorageBench : IScenario
         }
     }
 
-    private static async Task<Figures> MeasureAsync(string provider, IGrainStorage storage, string[] payloads, int batch, int rounds, double seconds, int parallelWriters, CancellationToken ct)
+    private static async Task<Figures> MeasureAsync(string provider, IGrainStorage storage, byte[][] payloads, int batch, int rounds, double seconds, int parallelWriters, CancellationToken ct)
     {
         await storage.MigrateAsync(ct);
         var writers = new List<Writer>();
@@ -228,7 +228,7 @@ public sealed class StorageBench : IScenario
     }
 
     /// <summary>Writes one checkpoint of new and existing records; returns the number of states written.</summary>
-    private static async Task<int> CheckpointAsync(IGrainStorage storage, Writer w, string[] payloads, Random random, int inserts, int updates, CancellationToken ct, bool withOffset = true)
+    private static async Task<int> CheckpointAsync(IGrainStorage storage, Writer w, byte[][] payloads, Random random, int inserts, int updates, CancellationToken ct, bool withOffset = true)
     {
         var writes = new List<StateWrite>(inserts + updates);
         var targets = new List<int>(inserts + updates);
@@ -264,11 +264,11 @@ public sealed class StorageBench : IScenario
     }
 
     /// <summary>Realistic cart states: one or two lines with their event records, timestamps, a score.</summary>
-    private static string[] Payloads(int count)
+    private static byte[][] Payloads(int count)
     {
         var random = new Random(42);
         var now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var result = new string[count];
+        var result = new byte[count][];
         for (var i = 0; i < count; i++)
         {
             var lines = random.Next(0, 4) == 0 ? 2 : 1;
@@ -294,7 +294,7 @@ public sealed class StorageBench : IScenario
                 cart.Value += price;
             }
 
-            result[i] = JsonSerializer.Serialize(cart, GrainsJsonContext.Default.CartState);
+            result[i] = JsonSerializer.SerializeToUtf8Bytes(cart, GrainsJsonContext.Default.CartState);
         }
 
         return result;

@@ -163,7 +163,7 @@ internal static class IngestCostModel
                 ["model_cpu_us_activate_shopper_grain"] = Math.Round(shopperActivationUs, 1),
                 ["model_activations_per_event"] = Math.Round((double)activations / events, 3),
                 ["model_states_written_per_event"] = Math.Round((double)s.States / events, 3),
-                ["model_state_json_chars"] = Math.Round((double)s.JsonChars / Math.Max(1, s.States)),
+                ["model_state_json_bytes"] = Math.Round((double)s.JsonBytes / Math.Max(1, s.States)),
                 ["model_alloc_kb_per_event"] = Math.Round(allocated / 1024.0 / events, 2),
                 ["model_server_events_per_sec_per_core"] = Math.Round(1e6 / (total / events)),
             };
@@ -174,7 +174,7 @@ internal static class IngestCostModel
 
             BenchLog.Info($"cost model (one thread, its own CPU time; {events:N0} fresh events, checkpoint every {flushEvery:N0}{(hopped ? ", SOME WORK HOPPED THREADS" : "")}): " +
                 $"parse+validate {parseUs / events:0.0} us + apply {applyUs / events:0.0} us ({(double)activations / events:0.00} activations/event, {s.Reads} reads, a read miss costs {readMissUs:0.0} us) + " +
-                $"checkpoint {checkpointUs / events:0.0} us ({(double)s.States / events:0.00} states/event at {checkpointUs / Math.Max(1, s.States):0.0} us/state, {s.JsonChars / Math.Max(1, s.States):N0} chars/state) = {total / events:0.0} us/event " +
+                $"checkpoint {checkpointUs / events:0.0} us ({(double)s.States / events:0.00} states/event at {checkpointUs / Math.Max(1, s.States):0.0} us/state, {s.JsonBytes / Math.Max(1, s.States):N0} bytes/state) = {total / events:0.0} us/event " +
                 $"=> {1e6 / (total / events):N0} events/s per core before HTTP; allocated {allocated / 1024.0 / events:0.0} KB/event; wall {wallUs / events:0.0} us/event");
             BenchLog.Info($"cost model split: apply on warm grains {warmApplyUs:0.0} us/event; an activation costs {activationUs:0.0} us ({readMissUs:0.0} of it the storage read); GetGrain {getGrainUs:0.00} us; " +
                 $"activating a stateless grain {statelessActivationUs:0.0} us, a shopper grain {shopperActivationUs:0.0} us (with one call each)");

@@ -5,7 +5,7 @@ namespace CartRecovery.Bench.Support;
 
 /// <summary>
 /// A pass-through <see cref="IGrainStorage"/> that counts and times reads and checkpoint writes
-/// (calls, states, JSON characters, wall time), to show how much of ingestion is storage. Costs a
+/// (calls, states, JSON bytes, wall time), to show how much of ingestion is storage. Costs a
 /// timestamp and a few interlocked adds per call.
 /// </summary>
 internal sealed class TimedStorage(IGrainStorage inner) : IGrainStorage
@@ -17,18 +17,18 @@ internal sealed class TimedStorage(IGrainStorage inner) : IGrainStorage
     public long Transactions;
     public long CheckpointTicks;
     public long StatesWritten;
-    public long JsonCharsWritten;
+    public long JsonBytesWritten;
     public long RemindersWritten;
 
-    public sealed record Snapshot(long Reads, double ReadMs, long ReadsFound, long Checkpoints, double CheckpointMs, long States, long JsonChars, long Reminders)
+    public sealed record Snapshot(long Reads, double ReadMs, long ReadsFound, long Checkpoints, double CheckpointMs, long States, long JsonBytes, long Reminders)
     {
         public Snapshot Minus(Snapshot b) => new(Reads - b.Reads, ReadMs - b.ReadMs, ReadsFound - b.ReadsFound, Checkpoints - b.Checkpoints,
-            CheckpointMs - b.CheckpointMs, States - b.States, JsonChars - b.JsonChars, Reminders - b.Reminders);
+            CheckpointMs - b.CheckpointMs, States - b.States, JsonBytes - b.JsonBytes, Reminders - b.Reminders);
     }
 
     public Snapshot Take() => new(Interlocked.Read(ref Reads), Interlocked.Read(ref ReadTicks) * 1000.0 / Stopwatch.Frequency, Interlocked.Read(ref ReadsFound),
         Interlocked.Read(ref Checkpoints), Interlocked.Read(ref CheckpointTicks) * 1000.0 / Stopwatch.Frequency,
-        Interlocked.Read(ref StatesWritten), Interlocked.Read(ref JsonCharsWritten), Interlocked.Read(ref RemindersWritten));
+        Interlocked.Read(ref StatesWritten), Interlocked.Read(ref JsonBytesWritten), Interlocked.Read(ref RemindersWritten));
 
     public string ProviderName => inner.ProviderName;
 
@@ -71,13 +71,13 @@ internal sealed class TimedStorage(IGrainStorage inner) : IGrainStorage
             Interlocked.Increment(ref Checkpoints);
             Interlocked.Add(ref StatesWritten, checkpoint.States.Count);
             Interlocked.Add(ref RemindersWritten, checkpoint.Reminders.Count);
-            long chars = 0;
+            long bytes = 0;
             foreach (var s in checkpoint.States)
             {
-                chars += s.Json?.Length ?? 0;
+                bytes += s.Utf8Json?.Length ?? 0;
             }
 
-            Interlocked.Add(ref JsonCharsWritten, chars);
+            Interlocked.Add(ref JsonBytesWritten, bytes);
         }
 
         return result;

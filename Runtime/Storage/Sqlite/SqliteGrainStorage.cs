@@ -360,7 +360,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
                 else
                 {
                     cmd = w.ExpectedVersion is null ? insert : update;
-                    cmd.Bind(1, w.Json!);
+                    cmd.Bind(1, w.Utf8Json!);
                     cmd.Bind(2, now);
                     cmd.Bind(3, checkpoints[c].Fence.Partition);
                     if (w.ExpectedVersion is { } expected)
@@ -605,6 +605,7 @@ internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
+    private byte[] _scratch = new byte[256];
 
     public RawStatement(SqliteConnection connection, string sql)
     {
@@ -612,7 +613,21 @@ internal sealed class RawStatement : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, sql, out _stmt));
     }
 
-    public void Bind(int index, string value) => Check(raw.sqlite3_bind_text(_stmt, index, value));
+    /// <summary>Binds text through a reused buffer (SQLite copies it), without a byte array per value.</summary>
+    public void Bind(int index, string value)
+    {
+        var size = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_scratch.Length < size)
+        {
+            _scratch = new byte[Math.Max(size, _scratch.Length * 2)];
+        }
+
+        var length = System.Text.Encoding.UTF8.GetBytes(value, _scratch);
+        Check(raw.sqlite3_bind_text(_stmt, index, _scratch.AsSpan(0, length)));
+    }
+
+    /// <summary>Binds UTF-8 text as it is.</summary>
+    public void Bind(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_stmt, index, utf8));
 
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
 

@@ -175,7 +175,7 @@ public abstract class RuntimeBehaviourTests<TProvider>(TProvider provider) : ICl
         var partition = silo.PartitionOf(key);
         var epoch = (await storage.ListPartitionsAsync(CancellationToken.None)).Single(p => p.Partition == partition).Epoch;
         await storage.WriteCheckpointAsync(new Checkpoint(new PartitionFence(partition, epoch),
-            [new StateWrite("counter", key, "counter", """{"Value":40,"Log":[]}""", 1)], [], null), CancellationToken.None);
+            [StateWrite.FromJson("counter", key, "counter", """{"Value":40,"Log":[]}""", 1)], [], null), CancellationToken.None);
 
         await grain.Increment();
         await Assert.ThrowsAsync<InconsistentStateException>(() => grain.Save());
@@ -286,7 +286,7 @@ public abstract class RuntimeBehaviourTests<TProvider>(TProvider provider) : ICl
         var partition = silo.PartitionOf(key);
         var epoch = (await storage.ListPartitionsAsync(CancellationToken.None)).Single(p => p.Partition == partition).Epoch;
         await storage.WriteCheckpointAsync(new Checkpoint(new PartitionFence(partition, epoch),
-            [new StateWrite("counter", key, "counter", """{"Value":"not a number"}""", null)], [], null), CancellationToken.None);
+            [StateWrite.FromJson("counter", key, "counter", """{"Value":"not a number"}""", null)], [], null), CancellationToken.None);
         var error = await Assert.ThrowsAsync<GrainStateException>(() => silo.GetGrain<ICounterGrain>(key).Increment());
         Assert.Contains($"counter/{key}", error.Message);
         await silo.CheckpointAllAsync();

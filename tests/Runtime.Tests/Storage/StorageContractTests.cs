@@ -26,7 +26,7 @@ public abstract class StorageContractTests<TProvider>(TProvider provider) : ICla
         return new PartitionFence(partition, lease.Epoch);
     }
 
-    private StateWrite Write(string key, string json, long? expected) => new(_type, key, "s", json, expected);
+    private StateWrite Write(string key, string json, long? expected) => StateWrite.FromJson(_type, key, "s", json, expected);
 
     private Task<long[]> Checkpoint(PartitionFence fence, params StateWrite[] writes) =>
         _storage.WriteCheckpointAsync(new Checkpoint(fence, writes, [], null), CancellationToken.None);
