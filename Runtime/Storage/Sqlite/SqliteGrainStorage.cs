@@ -19,10 +19,13 @@ public sealed class SqliteGrainStorage : IGrainStorage
     private SqliteConnection? _writer;
     private volatile bool _disposed;
 
-    // Checkpoints insert grains at random places in the key index. A larger page cache and a
-    // memory-mapped file keep those pages in memory, and a WAL allowed to grow to 32 MB before it is
-    // copied back copies each hot page once per many commits instead of once per commit.
-    private const string WriterPragmas = "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192;";
+    // Checkpoints insert grains at random places in the key index, so nearly every state written
+    // dirties a page of its own. A larger page cache and a memory-mapped file keep those pages in
+    // memory. The WAL may grow to 256 MB (65,536 pages) before it is copied back into the database:
+    // a hot page rewritten by many commits is then copied (and synced) once per 256 MB of commits.
+    // The ingest bench measured 21-27% more events/s than with a 32 MB WAL, and no further gain
+    // at 1 GB. After each copy the file is cut back to 256 MB if it grew past it.
+    private const string WriterPragmas = "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=65536; PRAGMA journal_size_limit=268435456;";
     private const int MaxIdleReaders = 16;
     private const string ReaderPragmas = "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;";
 
