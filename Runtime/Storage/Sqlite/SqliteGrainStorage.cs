@@ -619,6 +619,13 @@ internal sealed class RawStatement : IDisposable
     /// <summary>Binds text through a reused buffer (SQLite copies it), without a byte array per value.</summary>
     public void Bind(int index, string value)
     {
+        if (value.Length == 0)
+        {
+            // An empty span would pin as a null pointer, which SQLite binds as NULL.
+            Check(raw.sqlite3_bind_text(_stmt, index, value));
+            return;
+        }
+
         var size = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
         if (_scratch.Length < size)
         {
@@ -629,8 +636,9 @@ internal sealed class RawStatement : IDisposable
         Check(raw.sqlite3_bind_text(_stmt, index, _scratch.AsSpan(0, length)));
     }
 
-    /// <summary>Binds UTF-8 text as it is.</summary>
-    public void Bind(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_stmt, index, utf8));
+    /// <summary>Binds UTF-8 text as it is (SQLite copies it).</summary>
+    public void Bind(int index, ReadOnlySpan<byte> utf8) =>
+        Check(utf8.IsEmpty ? raw.sqlite3_bind_text(_stmt, index, "") : raw.sqlite3_bind_text(_stmt, index, utf8));
 
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
 
