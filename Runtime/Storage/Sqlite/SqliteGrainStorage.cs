@@ -183,10 +183,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
     private sealed class StateReader : IDisposable
     {
         private readonly SqliteConnection _conn;
-        private readonly SqliteCommand _cmd;
-        private readonly SqliteParameter _type;
-        private readonly SqliteParameter _key;
-        private readonly SqliteParameter _name;
+        private readonly TextQuery _one;
+        private TextQuery? _many;
 
         public StateReader(string connectionString)
         {
@@ -198,40 +196,20 @@ public sealed class SqliteGrainStorage : IGrainStorage
                 pragmas.ExecuteNonQuery();
             }
 
-            _cmd = _conn.CreateCommand();
-            _cmd.CommandText = "SELECT payload, version FROM grain_state WHERE grain_type=$t AND grain_key=$k AND state_name=$s";
-            _type = _cmd.Parameters.Add("$t", SqliteType.Text);
-            _key = _cmd.Parameters.Add("$k", SqliteType.Text);
-            _name = _cmd.Parameters.Add("$s", SqliteType.Text);
-            _cmd.Prepare();
+            _one = new TextQuery(_conn, "SELECT payload, version FROM grain_state WHERE grain_type=$1 AND grain_key=$2 AND state_name=$3");
         }
 
         public StoredState? Read(string grainType, string grainKey, string stateName)
         {
-            _type.Value = grainType;
-            _key.Value = grainKey;
-            _name.Value = stateName;
-            using var reader = _cmd.ExecuteReader();
+            using var reader = _one.Execute(grainType, grainKey, stateName);
             return reader.Read() ? new StoredState(reader.GetString(0), reader.GetInt64(1)) : null;
         }
 
         public Dictionary<string, StoredState> ReadMany(string grainType, string stateName, string[] grainKeys)
         {
-            if (_many is null)
-            {
-                _many = _conn.CreateCommand();
-                _many.CommandText = "SELECT grain_key, payload, version FROM grain_state WHERE grain_type=$t AND state_name=$s AND grain_key IN (SELECT value FROM json_each($k))";
-                _manyType = _many.Parameters.Add("$t", SqliteType.Text);
-                _manyName = _many.Parameters.Add("$s", SqliteType.Text);
-                _manyKeys = _many.Parameters.Add("$k", SqliteType.Text);
-                _many.Prepare();
-            }
-
-            _manyType!.Value = grainType;
-            _manyName!.Value = stateName;
-            _manyKeys!.Value = JsonSerializer.Serialize(grainKeys, KeysJson.Default.StringArray);
+            _many ??= new TextQuery(_conn, "SELECT grain_key, payload, version FROM grain_state WHERE grain_type=$1 AND state_name=$2 AND grain_key IN (SELECT value FROM json_each($3))");
             var found = new Dictionary<string, StoredState>(grainKeys.Length, StringComparer.Ordinal);
-            using var reader = _many.ExecuteReader();
+            using var reader = _many.Execute(grainType, stateName, JsonSerializer.Serialize(grainKeys, KeysJson.Default.StringArray));
             while (reader.Read())
             {
                 found[reader.GetString(0)] = new StoredState(reader.GetString(1), reader.GetInt64(2));
@@ -240,17 +218,41 @@ public sealed class SqliteGrainStorage : IGrainStorage
             return found;
         }
 
-        private SqliteCommand? _many;
-        private SqliteParameter? _manyType;
-        private SqliteParameter? _manyName;
-        private SqliteParameter? _manyKeys;
-
         public void Dispose()
         {
             _many?.Dispose();
-            _cmd.Dispose();
+            _one.Dispose();
             _conn.Dispose();
         }
+    }
+
+    /// <summary>A query prepared once with three text parameters, $1 to $3, run many times.</summary>
+    private sealed class TextQuery : IDisposable
+    {
+        private readonly SqliteCommand _cmd;
+        private readonly SqliteParameter _p1;
+        private readonly SqliteParameter _p2;
+        private readonly SqliteParameter _p3;
+
+        public TextQuery(SqliteConnection conn, string sql)
+        {
+            _cmd = conn.CreateCommand();
+            _cmd.CommandText = sql;
+            _p1 = _cmd.Parameters.Add("$1", SqliteType.Text);
+            _p2 = _cmd.Parameters.Add("$2", SqliteType.Text);
+            _p3 = _cmd.Parameters.Add("$3", SqliteType.Text);
+            _cmd.Prepare();
+        }
+
+        public SqliteDataReader Execute(string p1, string p2, string p3)
+        {
+            _p1.Value = p1;
+            _p2.Value = p2;
+            _p3.Value = p3;
+            return _cmd.ExecuteReader();
+        }
+
+        public void Dispose() => _cmd.Dispose();
     }
 
     public async Task<long[]> WriteCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken) =>
