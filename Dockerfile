@@ -49,18 +49,19 @@ COPY . .
 RUN dotnet publish Silo/Silo.csproj -c Release -o /app --no-restore -p:UseAppHost=false
 
 # ---------------------------------------------------------------------------------------------
-# Runtime: the ASP.NET Core image. For .NET 10 the `10.0` tag is Ubuntu 24.04 (Noble), an apt
-# based distribution like Debian; librdkafka1 comes from its archive (Confluent.Kafka's bundled
-# native build is not used by this project, see Kafka/Kafka.csproj).
+# Runtime: the ASP.NET Core image. librdkafka is not installed from the distribution: the
+# librdkafka.redist package ships it in the published app (runtimes/<rid>/native), and
+# Streaming.Kafka binds to that copy.
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
-
-RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 \
- && rm -rf /var/lib/apt/lists/*
 
 # The base image's non-root `app` user (UID/GID 1654, also in $APP_UID). Kubernetes checks
 # runAsNonRoot against a numeric USER, so it is given as a number.
 ARG APP_UID=1654
+
+# LightGBM's native library (model training) links against the GNU OpenMP runtime.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY --from=build /app ./
@@ -69,12 +70,11 @@ COPY --from=build /app ./
 # root filesystem both are mounted (emptyDir / PersistentVolumeClaim) by the Helm chart.
 RUN mkdir -p /app/.data && chown ${APP_UID}:${APP_UID} /app/.data
 
-# The app binds its own listeners from Http__Port / Http__InternalPort, so the base image's
+# The app binds its own listener from Http__Port (or ASP.NET Core's URLs when given), so the base image's
 # ASPNETCORE_HTTP_PORTS=8080 is cleared (it would only add a conflicting default binding).
 # DOTNET_EnableDiagnostics=0: no debugger, profiler or diagnostic IPC socket, so nothing writes
 # under a read-only root; set it to 1 (with a writable /tmp) to attach dotnet-counters/dump.
 ENV Http__Port=8080 \
-    Http__InternalPort=8081 \
     ASPNETCORE_HTTP_PORTS= \
     ASPNETCORE_ENVIRONMENT=Production \
     TMPDIR=/tmp \
@@ -83,8 +83,8 @@ ENV Http__Port=8080 \
 USER ${APP_UID}:${APP_UID}
 
 # 8080: public HTTP (API, SignalR hubs, admin dashboard, /health/*, /metrics)
-# 8081: silo internal endpoint (gateways forward grain calls here)
-EXPOSE 8080 8081
+# 11111: Orleans silo-to-silo; 30000: Orleans clients (gateway pods) to silos
+EXPOSE 8080 11111 30000
 
 # No curl/wget in the image: the app checks itself (GET http://127.0.0.1:$Http__Port/health/live,
 # exit 0 when it answers 200). Kubernetes ignores HEALTHCHECK and uses the chart's probes.
@@ -92,6 +92,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["dotnet", "/app/CartRecovery.Silo.dll", "healthcheck"]
 
 # Subcommands: (none) = server, `migrate`, `replay ...`, `model ...`. SIGTERM drains the silo
-# (leave the consumer group, checkpoint, commit), which can take ~30 s under load.
+# (stream agents commit their partitions and hand them over), which can take ~30 s under load.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["dotnet", "/app/CartRecovery.Silo.dll"]

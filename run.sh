@@ -8,9 +8,4 @@ if ! command -v npm >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm
 fi
-if ! ls /usr/lib/*/librdkafka.so.1 >/dev/null 2>&1; then
-  echo "[run.sh] installing librdkafka (used when Kafka is configured)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends librdkafka1 || true
-fi
 exec dotnet run --project Silo -c Release -- "$@"

@@ -1,21 +1,19 @@
 using System.Net;
 using CartRecovery.Gateway.Api;
-using CartRecovery.Gateway.Cluster;
 using CartRecovery.Gateway.Hosting;
-using CartRecovery.Gateway.Metrics;
 using CartRecovery.Grains.Hosting;
-using CartRecovery.Silo.Cluster;
 using CartRecovery.Silo.Health;
+using CartRecovery.Silo.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace CartRecovery.Silo;
 
 /// <summary>
-/// Composes one process: the silo (actor runtime and grains), the gateway, or both (default).
-/// Without Kafka the silo owns every partition and events travel an in-process bus; with
-/// Kafka:BootstrapServers set, the consumer group places partitions on silos. Tests start it in
-/// process with <see cref="StartAsync"/>.
+/// Composes one process by <c>Silo:Role</c>: an Orleans silo co-hosting the gateway (<c>both</c>,
+/// the default), a silo alone (<c>silo</c>: health and metrics over HTTP), or the gateway as an
+/// Orleans client of the silos (<c>gateway</c>). Grain state and reminders live in SQLite (embedded
+/// default) or PostgreSQL. Tests start it in process with <see cref="StartAsync"/>.
 /// </summary>
 public static class SiloApp
 {
@@ -28,90 +26,89 @@ public static class SiloApp
             WebRootPath = FindWebRoot(),
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o =>
+        if (builder.Environment.IsDevelopment())
         {
-            o.IncludeScopes = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            o.UseUtcTimestamp = true;
-        });
+            // People read these: one line per entry, with the correlation id scope.
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+        else
+        {
+            // Log pipelines read these.
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(40));
 
         var silo = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
-        silo.Validate();
-        var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
-        http.Validate();
-        var clustered = ClusterComposition.IsClustered(builder.Configuration);
-        if (!clustered && !silo.HostsGrains)
+        var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        var problems = silo.Problems(cluster).Concat(cluster.Problems()).ToList();
+        if (problems.Count > 0)
         {
-            throw new InvalidOperationException("Silo:Role=gateway needs Kafka:BootstrapServers (a gateway alone forwards to silos of a cluster)");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), problems);
         }
 
         builder.Services.AddSingleton(silo);
-        var address = http.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(http.Host);
-        var internalListener = silo.HostsGrains && clustered;
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(address, http.Port);
-            if (internalListener)
-            {
-                k.Listen(address, http.InternalPort);
-            }
-
-            k.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
-            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            k.AddServerHeader = false;
-        });
+        builder.Services.AddSingleton(cluster);
+        ConfigureListeners(builder);
 
         if (silo.HostsGrains)
         {
-            if (clustered)
-            {
-                builder.Configuration["Runtime:OwnAllPartitions"] = "false";
-            }
-
-            builder.Services.AddCartRecoveryGrains(builder.Configuration);
-            builder.Services.AddSingleton<LocalGrainClient>();
-            builder.Services.AddSingleton<IReadinessCheck, PartitionReadiness>();
+            builder.AddCartRecoverySilo(cluster);
+            builder.Services.AddSingleton<IReadinessCheck, SiloReadiness>();
         }
         else
         {
-            builder.Services.AddGatewayDomain(builder.Configuration);
+            builder.AddCartRecoveryClient(cluster);
         }
 
         builder.Services.AddSingleton<IReadinessCheck, StorageReadiness>();
-        if (silo.HostsGateway)
-        {
-            builder.Services.AddCartRecoveryGateway(builder.Configuration, builder.Environment);
-        }
-        else
-        {
-            builder.Services.AddSingleton<GatewayMetrics>();
-            builder.Services.AddSingleton(sp => MeterSources.CreateExporter(sp));
-        }
-
-        if (clustered)
-        {
-            builder.Services.AddCluster(builder.Configuration, silo, http);
-        }
+        builder.Services.AddCartRecoveryGateway(builder.Configuration, builder.Environment,
+            cluster.UsesRedis ? new Gateway.Hubs.SignalRBackplane(true, cluster.RedisConnectionString, $"cartrecovery/{cluster.ServiceId}/{cluster.ClusterId}") : null);
 
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.Services.GetRequiredService<PrometheusMetrics>(); // listen from the start: measurements before the listener exists are lost
         if (silo.HostsGateway)
         {
             app.UseCartRecoveryGateway();
         }
         else
         {
-            app.MapHealthEndpoints();
-        }
-
-        if (internalListener)
-        {
-            app.MapInternalEndpoints(() => BoundPort(app, 1, http.InternalPort));
+            app.UseCartRecoveryOperations();
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// ASP.NET Core's own <c>--urls</c>, <c>ASPNETCORE_URLS</c> or Kestrel endpoints when given;
+    /// otherwise <c>Http:Host</c> and <c>Http:Port</c> (0.0.0.0:8080 by default).
+    /// </summary>
+    private static void ConfigureListeners(WebApplicationBuilder builder)
+    {
+        var http = builder.Configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
+        http.Validate();
+        var explicitUrls = builder.Configuration["urls"] is { Length: > 0 }
+            || builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (!explicitUrls)
+            {
+                k.Listen(http.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(http.Host), http.Port);
+            }
+
+            k.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.AddServerHeader = false;
+        });
     }
 
     /// <summary>Builds and starts the app (pass <c>--Http:Port=0</c> for a free port).</summary>
@@ -123,13 +120,11 @@ public static class SiloApp
     }
 
     /// <summary>The public base address of a started app, e.g. http://127.0.0.1:5123.</summary>
-    public static string BaseAddress(WebApplication app) => $"http://127.0.0.1:{BoundPort(app, 0, -1)}";
-
-    /// <summary>Port of the n-th listener (0 public, 1 internal) once started.</summary>
-    internal static int BoundPort(WebApplication app, int index, int configured)
+    public static string BaseAddress(WebApplication app)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        return addresses.Count > index ? new Uri(addresses[index].Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1")).Port : configured;
+        var first = new Uri(addresses[0].Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1").Replace("//+", "//127.0.0.1").Replace("//*", "//127.0.0.1"));
+        return $"{first.Scheme}://127.0.0.1:{first.Port}";
     }
 
     /// <summary>wwwroot next to the binary (build and publish copy it there), else the gateway's sources.</summary>

@@ -4,13 +4,14 @@ using System.Security.Cryptography;
 using System.Text;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Hosting;
-using CartRecovery.Gateway.Hubs;
+using CartRecovery.Gateway.Security;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Ingestion;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Api;
 
@@ -22,13 +23,15 @@ internal static class EventsEndpoints
     }
 
     /// <summary>
-    /// Storefront events, one or a batch. Callers are a store backend (X-Api-Key) or a browser with
-    /// a shopper token, whose events must all be for its own shopper.
+    /// Storefront events, one or a batch. Callers are a store backend (X-Api-Key), whose events
+    /// keep their times and may report purchases, or a browser with a shopper token: its events must
+    /// all be for its own shopper, are timed on receipt, and may not be purchases (<see cref="BrowserEvents"/>).
     /// </summary>
-    private static async Task<IResult> HandleAsync(HttpContext http, EventIngestor ingestor, EventValidator validator, AuthOptions auth, ShopperRateLimiter limiter)
+    private static async Task<IResult> HandleAsync(HttpContext http, EventIngestor ingestor, EventValidator validator, IOptions<AuthOptions> auth, ClientLimits limits, TimeProvider time)
     {
+        var receivedAt = time.GetUtcNow();
         var shopper = http.User.FindFirst(TokenService.ShopperClaim)?.Value;
-        if (shopper is null && !ValidKey(http, auth))
+        if (shopper is null && !ValidKey(http, auth.Value))
         {
             return Results.Json(new ApiError("authorization: send X-Api-Key or a shopper bearer token"), statusCode: StatusCodes.Status401Unauthorized);
         }
@@ -64,23 +67,42 @@ internal static class EventsEndpoints
             ArrayPool<byte>.Shared.Return(body);
         }
 
-        var perShopper = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var e in valid)
+        if (shopper is not null)
         {
-            CollectionsMarshal.GetValueRefOrAddDefault(perShopper, e.ShopperId, out _)++;
-        }
-
-        foreach (var (id, count) in perShopper)
-        {
-            if (!limiter.TryAcquire(id, count))
+            // A browser pays for every event it sent, valid or not.
+            if (!limits.TryEvents(shopper, result.Received))
             {
-                return Results.Json(new ApiError($"shopper_id: rate limit exceeded for shopper '{id}'"), statusCode: StatusCodes.Status429TooManyRequests);
+                return RateLimited(shopper, result.Received, limits);
+            }
+
+            BrowserEvents.Restrict(valid, result, receivedAt);
+        }
+        else
+        {
+            var perShopper = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var e in valid)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(perShopper, e.ShopperId, out _)++;
+            }
+
+            foreach (var (id, count) in perShopper)
+            {
+                if (!limits.TryEvents(id, count))
+                {
+                    return RateLimited(id, count, limits);
+                }
             }
         }
 
         await ingestor.PublishValidatedAsync(valid, result, "http", http.RequestAborted);
         return result.Accepted == 0 && result.Rejected.Count > 0 ? Results.BadRequest(result) : Results.Ok(result);
     }
+
+    private static IResult RateLimited(string shopperId, int events, ClientLimits limits) => Results.Json(
+        new ApiError(events > limits.EventBurst
+            ? $"shopper_id: {events} events for shopper '{shopperId}' in one request; at most {limits.EventBurst} fit the rate limit"
+            : $"shopper_id: rate limit exceeded for shopper '{shopperId}'"),
+        statusCode: StatusCodes.Status429TooManyRequests);
 
     private static bool ValidKey(HttpContext http, AuthOptions auth)
     {

@@ -1,4 +1,3 @@
-using CartRecovery.Gateway.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -39,6 +38,6 @@ internal static class HealthEndpoints
             var ready = results.All(r => r.Ok);
             return Results.Json(new HealthReport(ready ? "ready" : "not ready", results), statusCode: ready ? 200 : 503);
         });
-        app.MapGet("/metrics", (PrometheusMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
     }
 }

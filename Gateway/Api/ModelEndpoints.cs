@@ -1,7 +1,8 @@
+using System.Globalization;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Grains.Models;
+using CartRecovery.Model.Boosting;
 using CartRecovery.Model.Registry;
-using CartRecovery.Model.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,6 +12,23 @@ namespace CartRecovery.Gateway.Api;
 
 internal static class ModelEndpoints
 {
+    private const string HorizonKey = "label_horizon_hours";
+    private const double MaxHorizonHours = 24 * 365;
+    private const int MaxHttpRounds = 2000;
+
+    /// <summary>Training over HTTP: shallow trees, as before, so a request on a silo finishes in seconds.</summary>
+    private static readonly BoostingOptions TrainDefaults = new()
+    {
+        Rounds = 200,
+        NumberOfLeaves = 15,
+        MaxDepth = 4,
+        LearningRate = 0.1,
+        Seed = 1,
+        EarlyStoppingRounds = 20,
+    };
+
+    private static readonly HashSet<string> TrainKeys = [.. BoostingOptionParser.Keys, HorizonKey];
+
     public static void MapModelEndpoints(this IEndpointRouteBuilder app)
     {
         var viewer = app.MapGroup("/v1/models").RequireAuthorization(Policies.Viewer);
@@ -26,14 +44,18 @@ internal static class ModelEndpoints
         // Trains on this silo's storage; needs a silo in the process (the registry lock keeps it single).
         admin.MapPost("/train", async (HttpRequest request, IServiceProvider services, CancellationToken ct) =>
         {
+            var (options, horizon, error) = ParseTraining(request.Query);
+            if (error is not null)
+            {
+                return Results.BadRequest(new ApiError(error));
+            }
+
             if (services.GetService<ModelService>() is not { } models)
             {
                 return Results.Json(new ApiError("training runs on a silo; send this to a silo's gateway"), statusCode: StatusCodes.Status409Conflict);
             }
 
-            var rounds = int.TryParse(request.Query["rounds"], out var r) && r is > 0 and <= 2000 ? r : 200;
-            var horizonHours = double.TryParse(request.Query["label_horizon_hours"], out var h) && h > 0 ? h : 24;
-            var outcome = await models.TrainAsync(new GbdtOptions { Rounds = rounds, MaxDepth = 4, LearningRate = 0.1, Seed = 1, EarlyStoppingRounds = 20 }, TimeSpan.FromHours(horizonHours), null, ct);
+            var outcome = await models.TrainAsync(options!, horizon, null, ct);
             return outcome.Trained ? Results.Ok(outcome) : Results.Json(outcome, statusCode: StatusCodes.Status409Conflict);
         });
         admin.MapPost("/{id:long}/promote", async (long id, IModelRegistry registry, IServiceProvider services, CancellationToken ct) =>
@@ -46,6 +68,43 @@ internal static class ModelEndpoints
 
             return Results.Ok(result);
         });
+    }
+
+    /// <summary>
+    /// The query of POST /v1/models/train: the training options by their keys (rounds, learning_rate, num_leaves,
+    /// max_depth, ... as BoostingOptionParser names them) and label_horizon_hours. Any bad value is a 400 whose
+    /// message starts with the parameter's name.
+    /// </summary>
+    internal static (BoostingOptions? Options, TimeSpan Horizon, string? Error) ParseTraining(IQueryCollection query)
+    {
+        if (query.Keys.FirstOrDefault(k => !TrainKeys.Contains(k)) is { } unknown)
+        {
+            return (null, default, $"unknown parameter '{unknown}' (allowed: {string.Join(", ", TrainKeys)})");
+        }
+
+        BoostingOptions options;
+        try
+        {
+            options = BoostingOptionParser.Parse(key => query[key].ToString(), TrainDefaults);
+        }
+        catch (InvalidOptionException e)
+        {
+            return (null, default, e.Message);
+        }
+
+        if (options.Rounds > MaxHttpRounds)
+        {
+            return (null, default, $"rounds must be 1..{MaxHttpRounds} over HTTP");
+        }
+
+        var hours = 24.0;
+        if (query[HorizonKey].ToString() is { Length: > 0 } text
+            && (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out hours) || !(hours is > 0 and <= MaxHorizonHours)))
+        {
+            return (null, default, $"{HorizonKey} '{text}' must be a number of hours in (0, {MaxHorizonHours}]");
+        }
+
+        return (options, TimeSpan.FromHours(hours), null);
     }
 }
 
@@ -79,9 +138,9 @@ internal static class ModelJson
             ["mean_predicted"] = b.MeanPredicted,
             ["observed_rate"] = b.ObservedRate,
         }).ToList();
-        if (v.Payload is not null)
+        if (v.FeatureImportance is { } importance)
         {
-            d["feature_importance"] = v.LoadModel().FeatureImportance().OrderByDescending(kv => kv.Value)
+            d["feature_importance"] = importance.OrderByDescending(kv => kv.Value)
                 .Select(kv => new Dictionary<string, object?> { ["feature"] = kv.Key, ["gain"] = kv.Value }).ToList();
         }
 

@@ -4,8 +4,8 @@ using CartRecovery.Gateway.Cluster;
 using CartRecovery.Gateway.Dashboard;
 using CartRecovery.Grains.Abstractions.Policy;
 using CartRecovery.Grains.Reports;
-using CartRecovery.Runtime;
-using CartRecovery.Runtime.Storage;
+using CartRecovery.Grains.Policy;
+using CartRecovery.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -28,7 +28,7 @@ internal static class QueryEndpoints
     }
 
     /// <summary>A cart by id; the shopper is found from storage when not given (cart ids are unique per shopper).</summary>
-    private static async Task<IResult> GetCartAsync(string cartId, [FromQuery(Name = "shopper_id")] string? shopperId, IGrainClient grains, IGrainStorage storage, CancellationToken ct)
+    private static async Task<IResult> GetCartAsync(string cartId, [FromQuery(Name = "shopper_id")] string? shopperId, IGrainClient grains, IGrainStateStore storage, CancellationToken ct)
     {
         if (cartId.Contains('/') || cartId.Length > 128)
         {
@@ -37,7 +37,7 @@ internal static class QueryEndpoints
 
         if (string.IsNullOrEmpty(shopperId))
         {
-            var keys = await storage.FindKeysAsync("cart", cartId, ct);
+            var keys = await storage.FindKeysAsync("cart", "/" + cartId, ct);
             if (keys.Count > 1)
             {
                 return Results.Conflict(new ApiError($"cart_id: '{cartId}' exists for several shoppers; add ?shopper_id="));
@@ -45,17 +45,17 @@ internal static class QueryEndpoints
 
             if (keys.Count == 0)
             {
-                return Results.NotFound(new ApiError($"cart '{cartId}' not found (checkpointed carts only without shopper_id)"));
+                return Results.NotFound(new ApiError($"cart '{cartId}' not found (without shopper_id only stored carts are found)"));
             }
 
-            shopperId = GrainId.PartitionKeyOf(keys[0]);
+            shopperId = keys[0][..keys[0].IndexOf('/')];
         }
 
         var cart = await grains.GetCartAsync(shopperId, cartId, ct);
         return cart is null ? Results.NotFound(new ApiError($"cart '{cartId}' of shopper '{shopperId}' not found")) : Results.Ok(cart);
     }
 
-    private static async Task<IResult> ReportAsync(HttpRequest request, IGrainStorage storage, CancellationToken ct)
+    private static async Task<IResult> ReportAsync(HttpRequest request, RecoveryReports reports, CancellationToken ct)
     {
         DateTimeOffset? from = null, to = null;
         foreach (var (name, assign) in new (string, Action<DateTimeOffset>)[] { ("from", v => from = v), ("to", v => to = v) })
@@ -76,7 +76,7 @@ internal static class QueryEndpoints
             return Results.BadRequest(new ApiError("from: must not be after to"));
         }
 
-        return Results.Ok(await RecoveryReport.FromStorageAsync(storage, from, to, ct));
+        return Results.Ok(await reports.GetAsync(from, to, ct));
     }
 
     private static async Task<IResult> UpdatePolicyAsync(HttpRequest request, [FromQuery(Name = "expected_version")] long? expectedVersion, IGrainClient grains, CancellationToken ct)
@@ -106,7 +106,7 @@ internal static class QueryEndpoints
         {
             return Results.BadRequest(new ApiError(e.Message.Split(" (Parameter", 2)[0]));
         }
-        catch (InconsistentStateException e)
+        catch (PolicyVersionConflictException e)
         {
             return Results.Conflict(new ApiError(e.Message));
         }

@@ -9,12 +9,19 @@ namespace CartRecovery.Gateway.Auth;
 
 /// <summary>
 /// Bearer tokens from the Authorization header; for SignalR hubs (browsers cannot set headers on
-/// WebSockets) also from the access_token query parameter.
+/// WebSockets) also from the access_token query parameter; for the Orleans Dashboard (a page the
+/// browser navigates to, whose scripts send no header) from the admin cookie set at login.
 /// </summary>
 public sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "CartRecoveryToken";
+
+    /// <summary>Where the Orleans Dashboard is served (admins only).</summary>
+    public const string OrleansDashboardPath = "/dashboard";
+
+    /// <summary>HttpOnly, SameSite=Strict, scoped to <see cref="OrleansDashboardPath"/>: sent nowhere else.</summary>
+    public const string AdminCookie = "cr_admin";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,16 +36,22 @@ public sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationSch
             token = q.ToString();
             WithoutAccessToken(Request);
         }
+        else if (Request.Path.StartsWithSegments(OrleansDashboardPath) && Request.Cookies.TryGetValue(AdminCookie, out var cookie))
+        {
+            token = cookie;
+        }
 
         if (string.IsNullOrEmpty(token))
         {
             return AuthenticateResult.NoResult();
         }
 
-        var principal = await tokens.ValidateAsync(token);
-        return principal is null
+        // The expiry goes with the ticket: SignalR closes a hub connection when it passes
+        // (CloseOnAuthenticationExpiration), so a connection does not outlive its token.
+        var validated = await tokens.ValidateAsync(token);
+        return validated is null
             ? AuthenticateResult.Fail("invalid or expired token")
-            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+            : AuthenticateResult.Success(new AuthenticationTicket(validated.Principal, new AuthenticationProperties { ExpiresUtc = validated.Expires }, SchemeName));
     }
 
     /// <summary>

@@ -4,7 +4,6 @@ using CartRecovery.Grains.Abstractions.Nudges;
 using CartRecovery.Grains.Abstractions.Policy;
 using CartRecovery.Grains.Abstractions.Shoppers;
 using CartRecovery.Grains.Policy;
-using CartRecovery.Runtime;
 
 namespace CartRecovery.Gateway.Cluster;
 

@@ -3,8 +3,6 @@ using CartRecovery.Gateway.Metrics;
 using CartRecovery.Grains.Diagnostics;
 using CartRecovery.Grains.Reports;
 using CartRecovery.Grains.Scoring;
-using CartRecovery.Runtime;
-using CartRecovery.Runtime.Storage;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting;
 
@@ -18,13 +16,16 @@ public interface IDashboardExtras
 
 /// <summary>
 /// Builds the admin snapshot once a second from counters and samples already kept in memory; the
-/// business figures come from a storage scan every <see cref="ReportInterval"/>. History is a
+/// business figures come from a storage scan, and the silos and activations from Orleans'
+/// management grain, every <see cref="ReportInterval"/>. History is a
 /// fixed ring, so the cost stays flat however long the dashboard stays open. Nothing is pushed
 /// while no admin is connected.
 /// </summary>
 public sealed class DashboardService(
     IServiceProvider services,
-    IGrainStorage storage,
+    RecoveryReports reports,
+    IGrainFactory grains,
+    StorageCommitTap commits,
     DomainMetrics domain,
     GatewayMetrics gateway,
     ScorerProvider scorer,
@@ -36,6 +37,7 @@ public sealed class DashboardService(
     private readonly Queue<HistoryPoint> _history = new();
     private RecoveryReport _report = new();
     private IReadOnlyList<SiloView> _silos = [];
+    private Dictionary<string, long> _activations = new();
     private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
 
     public static TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -44,7 +46,6 @@ public sealed class DashboardService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var runtime = services.GetService(typeof(GrainRuntime)) as GrainRuntime;
         var extras = services.GetService(typeof(IDashboardExtras)) as IDashboardExtras;
         var lastEvents = domain.IngestedTotal;
         var lastAt = time.GetUtcNow();
@@ -61,12 +62,11 @@ public sealed class DashboardService(
                 if (gateway.AdminConnections > 0 && now - _lastReport >= ReportInterval)
                 {
                     _lastReport = now;
-                    _report = await RecoveryReport.FromStorageAsync(storage, null, null, stoppingToken);
-                    _silos = (await storage.ListSilosAsync(stoppingToken))
-                        .Select(s => new SiloView(s.SiloId, s.InternalUrl, s.Partitions, s.HeartbeatAt)).ToList();
+                    _report = await reports.GetAsync(null, null, stoppingToken);
+                    await RefreshClusterAsync();
                 }
 
-                Latest = Build(now, rate, runtime, extras);
+                Latest = Build(now, rate, extras);
                 if (gateway.AdminConnections > 0)
                 {
                     await hub.Clients.Group(AdminHub.Group).SendAsync(AdminHub.SnapshotMethod, Latest, stoppingToken);
@@ -79,17 +79,34 @@ public sealed class DashboardService(
         }
     }
 
-    private DashboardSnapshot Build(DateTimeOffset now, double rate, GrainRuntime? runtime, IDashboardExtras? extras)
+    private async Task RefreshClusterAsync()
     {
-        double? p50 = null, p99 = null, cp99 = null;
-        if (runtime is not null)
-        {
-            var calls = runtime.Metrics.CallLatency.Percentiles(50, 99);
-            p50 = Ms(calls[0]);
-            p99 = Ms(calls[1]);
-            cp99 = Ms(runtime.Metrics.CheckpointLatency.Percentiles(99)[0]);
-        }
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var hosts = await management.GetDetailedHosts(onlyActive: true);
+        var stats = await management.GetSimpleGrainStatistics();
+        _silos = hosts.Select(h => new SiloView(
+            h.SiloName,
+            h.SiloAddress.ToParsableString(),
+            h.Status.ToString(),
+            stats.Where(s => s.SiloAddress.Equals(h.SiloAddress)).Sum(s => s.ActivationCount))).ToList();
+        _activations = stats.Where(s => s.GrainType.StartsWith("CartRecovery.", StringComparison.Ordinal))
+            .GroupBy(s => ShortName(s.GrainType))
+            .ToDictionary(g => g.Key, g => (long)g.Sum(s => s.ActivationCount));
+    }
 
+    /// <summary>"CartRecovery.Grains.Carts.CartGrain,CartRecovery.Grains" → "cart".</summary>
+    private static string ShortName(string grainType)
+    {
+        var name = grainType.Split(',')[0];
+        name = name[(name.LastIndexOf('.') + 1)..];
+        return (name.EndsWith("Grain", StringComparison.Ordinal) ? name[..^5] : name).ToLowerInvariant();
+    }
+
+    private DashboardSnapshot Build(DateTimeOffset now, double rate, IDashboardExtras? extras)
+    {
+        var calls = domain.BatchLatency.Percentiles(50, 99);
+        double? p50 = Ms(calls[0]), p99 = Ms(calls[1]);
+        var commitP99 = Ms(commits.Commits.Percentiles(99)[0]);
         var point = new HistoryPoint(now, Math.Round(rate, 1), p99, _report.RecoveredRevenue, domain.NudgesCreated);
         _history.Enqueue(point);
         while (_history.Count > HistoryLength)
@@ -97,20 +114,16 @@ public sealed class DashboardService(
             _history.Dequeue();
         }
 
-        var silos = _silos.Count > 0 || runtime is null ? _silos
-            : [new SiloView(runtime.SiloId, "in-process", runtime.OwnedPartitions.ToList(), now)];
         return new DashboardSnapshot
         {
             At = now,
-            Silos = silos,
-            PartitionsOwned = runtime?.OwnedPartitions.Count ?? silos.Sum(s => s.Partitions.Count),
-            PartitionsTotal = runtime?.Map.Count ?? 0,
-            Activations = runtime?.Metrics.ActivationsByType.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, long>(),
+            Silos = _silos,
+            Activations = _activations,
             EventsPerSec = Math.Round(rate, 1),
             CallP50Ms = p50,
             CallP99Ms = p99,
-            CheckpointP99Ms = cp99,
-            Errors = (runtime?.Metrics.Errors ?? 0),
+            CommitP99Ms = commitP99,
+            Errors = domain.FailedTotal,
             KafkaLag = extras?.KafkaLag,
             ActiveCarts = _report.ActiveCarts,
             CartsAtRisk = _report.CartsAtRisk,

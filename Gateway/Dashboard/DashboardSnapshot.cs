@@ -3,11 +3,12 @@ using CartRecovery.Grains.Abstractions.Nudges;
 
 namespace CartRecovery.Gateway.Dashboard;
 
+/// <summary>A silo as Orleans' membership sees it.</summary>
 public sealed record SiloView(
     [property: JsonPropertyName("silo_id")] string SiloId,
-    [property: JsonPropertyName("internal_url")] string InternalUrl,
-    [property: JsonPropertyName("partitions")] IReadOnlyList<int> Partitions,
-    [property: JsonPropertyName("heartbeat_at")] DateTimeOffset HeartbeatAt);
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("activations")] int Activations);
 
 public sealed record HistoryPoint(
     [property: JsonPropertyName("at")] DateTimeOffset At,
@@ -49,10 +50,6 @@ public sealed record DashboardSnapshot
 
     [JsonPropertyName("silos")] public IReadOnlyList<SiloView> Silos { get; init; } = [];
 
-    [JsonPropertyName("partitions_owned")] public int PartitionsOwned { get; init; }
-
-    [JsonPropertyName("partitions_total")] public int PartitionsTotal { get; init; }
-
     [JsonPropertyName("activations")] public IReadOnlyDictionary<string, long> Activations { get; init; } = new Dictionary<string, long>();
 
     [JsonPropertyName("events_per_sec")] public double EventsPerSec { get; init; }
@@ -61,7 +58,7 @@ public sealed record DashboardSnapshot
 
     [JsonPropertyName("call_p99_ms")] public double? CallP99Ms { get; init; }
 
-    [JsonPropertyName("checkpoint_p99_ms")] public double? CheckpointP99Ms { get; init; }
+    [JsonPropertyName("commit_p99_ms")] public double? CommitP99Ms { get; init; }
 
     [JsonPropertyName("errors")] public long Errors { get; init; }
 

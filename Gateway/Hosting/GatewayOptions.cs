@@ -1,6 +1,6 @@
 namespace CartRecovery.Gateway.Hosting;
 
-/// <summary>Listening ports (section <c>Http</c>).</summary>
+/// <summary>The public listener (section <c>Http</c>), used when ASP.NET Core's own URLs are not given.</summary>
 public sealed class HttpOptions
 {
     public const string Section = "Http";
@@ -8,25 +8,25 @@ public sealed class HttpOptions
     /// <summary>Public port: API, hubs, dashboard, health, metrics. Default 8080; 0 picks a free port.</summary>
     public int Port { get; set; } = 8080;
 
-    /// <summary>Silo-internal port that gateways forward grain requests to. Default 8081; 0 picks a free port.</summary>
-    public int InternalPort { get; set; } = 8081;
-
     /// <summary>Address to bind. Default all interfaces.</summary>
     public string Host { get; set; } = "0.0.0.0";
 
-    /// <summary>URL other processes use to reach this silo's internal port (default: derived from the host name).</summary>
-    public string? InternalUrl { get; set; }
+    /// <summary>
+    /// Reverse proxies (addresses, or networks as <c>10.0.0.0/8</c>) whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed. Default none: the socket's peer is the client, and per-IP
+    /// limits key on it. Behind an ingress, list the ingress here or every client shares its address.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
 
+    /// <summary>
+    /// The listener's own settings, for the host that binds the port before options are validated;
+    /// everything (this included) is validated at start by <see cref="HttpOptionsValidator"/>.
+    /// </summary>
     public void Validate()
     {
         if (Port is < 0 or > 65535)
         {
             throw new InvalidOperationException($"{Section}:Port must be between 0 and 65535");
-        }
-
-        if (InternalPort is < 0 or > 65535)
-        {
-            throw new InvalidOperationException($"{Section}:InternalPort must be between 0 and 65535");
         }
     }
 }
@@ -59,7 +59,10 @@ public sealed class AuthOptions
     /// <summary>More users: name, role (admin|viewer) and password hash.</summary>
     public List<UserEntry> Users { get; set; } = new();
 
-    /// <summary>Key store backends use to mint shopper tokens themselves (optional).</summary>
+    /// <summary>
+    /// Key store backends use to mint shopper tokens themselves (optional, at least 32 bytes, not
+    /// the <see cref="SigningKey"/>). A token signed with it is a shopper token whatever it claims.
+    /// </summary>
     public string? ShopperTokenKey { get; set; }
 
     /// <summary>API key for server-to-server ingestion (header X-Api-Key). Empty: only shopper tokens may post events.</summary>
@@ -68,6 +71,9 @@ public sealed class AuthOptions
     public TimeSpan AdminTokenLifetime { get; set; } = TimeSpan.FromHours(8);
 
     public TimeSpan ShopperTokenLifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long after it expired a shopper token issued here still renews (POST /v1/shopper-token). Default 24 h.</summary>
+    public TimeSpan ShopperTokenRenewalWindow { get; set; } = TimeSpan.FromHours(24);
 
     public sealed class UserEntry
     {
@@ -79,16 +85,37 @@ public sealed class AuthOptions
     }
 }
 
-/// <summary>Abuse limits for untrusted clients (section <c>Limits</c>).</summary>
+/// <summary>
+/// Abuse limits for untrusted clients (section <c>Limits</c>). Client addresses are the socket's
+/// peer, or X-Forwarded-For from <see cref="HttpOptions.TrustedProxies"/>.
+/// </summary>
 public sealed class LimitsOptions
 {
     public const string Section = "Limits";
 
-    /// <summary>Events per second per shopper (sustained), HTTP and hub together.</summary>
+    /// <summary>
+    /// Events per second per shopper (sustained), HTTP and hub together; a burst of ten seconds'
+    /// worth. Every event costs one, so a batch larger than the burst is refused whole.
+    /// </summary>
     public int EventsPerShopperPerSecond { get; set; } = 20;
 
     /// <summary>Requests per second per client IP on public endpoints.</summary>
     public int RequestsPerIpPerSecond { get; set; } = 200;
+
+    /// <summary>New anonymous visitor tokens per client IP per minute (POST /v1/shopper-token without a token); renewals are not counted.</summary>
+    public int VisitorTokensPerIpPerMinute { get; set; } = 30;
+
+    /// <summary>Login attempts per user name per minute, whatever the client.</summary>
+    public int LoginAttemptsPerUserPerMinute { get; set; } = 10;
+
+    /// <summary>Login attempts per client IP per minute, whatever the user name.</summary>
+    public int LoginAttemptsPerIpPerMinute { get; set; } = 30;
+
+    /// <summary>Open shopper hub connections per shopper (browser tabs).</summary>
+    public int HubConnectionsPerShopper { get; set; } = 20;
+
+    /// <summary>Open shopper hub connections per client IP.</summary>
+    public int HubConnectionsPerIp { get; set; } = 500;
 
     /// <summary>Largest hub message accepted; bigger ones close the connection.</summary>
     public int MaxHubMessageBytes { get; set; } = 32 * 1024;

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +22,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
+using Scalar.AspNetCore;
 
 namespace CartRecovery.Gateway.Hosting;
 
@@ -28,27 +31,27 @@ public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// The gateway: HTTP API, shopper and admin hubs, dashboard, metrics, auth and limits. Binds
-    /// the <c>Http</c>, <c>Auth</c>, <c>Cors</c> and <c>Limits</c> sections.
+    /// the <c>Http</c>, <c>Auth</c>, <c>Cors</c> and <c>Limits</c> sections once, as options
+    /// validated at start (every bad key named; the host does not start). With a Redis
+    /// <paramref name="backplane"/>, SignalR messages go through Redis, so a nudge decided on any
+    /// silo reaches its shopper's connections on every gateway.
     /// </summary>
-    public static IServiceCollection AddCartRecoveryGateway(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static IServiceCollection AddCartRecoveryGateway(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment, SignalRBackplane? backplane = null)
     {
-        var http = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
-        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
-        var cors = configuration.GetSection(CorsOptions.Section).Get<CorsOptions>() ?? new CorsOptions();
-        var limits = configuration.GetSection(LimitsOptions.Section).Get<LimitsOptions>() ?? new LimitsOptions();
-        http.Validate();
         var development = environment.IsDevelopment();
-        services.AddSingleton(http);
-        services.AddSingleton(auth);
-        services.AddSingleton(cors);
-        services.AddSingleton(limits);
-        services.AddSingleton(sp => new TokenService(auth, development, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new UserDirectory(auth, development));
-        services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton(sp => MeterSources.CreateExporter(sp));
-        services.AddSingleton<ShopperRateLimiter>();
+        services.AddValidatedOptions<HttpOptions, HttpOptionsValidator>(configuration, HttpOptions.Section);
+        services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(configuration, AuthOptions.Section);
+        services.AddValidatedOptions<CorsOptions, CorsOptionsValidator>(configuration, CorsOptions.Section);
+        services.AddValidatedOptions<LimitsOptions, LimitsOptionsValidator>(configuration, LimitsOptions.Section);
+        services.AddSingleton(sp => new TokenService(sp.GetRequiredService<IOptions<AuthOptions>>().Value, development, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new UserDirectory(sp.GetRequiredService<IOptions<AuthOptions>>().Value, development));
+        services.AddSingleton<ClientLimits>();
+        ForwardedHeaders(services);
+        services.AddCartRecoveryMetrics();
         services.AddSingleton<ShopperConnections>();
         services.AddSingleton<NudgeFeed>();
+        services.AddOpenApi();
+        services.AddSingleton<StorageCommitTap>();
         services.AddSingleton<DashboardService>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardService>());
         services.TryAddSingleton<IGrainClient, LocalGrainClient>();
@@ -61,9 +64,8 @@ public static class GatewayServiceCollectionExtensions
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
         services.AddSingleton<HubCallLog>();
-        services.AddSignalR(o =>
+        var signalR = services.AddSignalR(o =>
         {
-            o.MaximumReceiveMessageSize = limits.MaxHubMessageBytes;
             o.MaximumParallelInvocationsPerClient = 1;
             o.EnableDetailedErrors = development;
             o.KeepAliveInterval = TimeSpan.FromSeconds(15);
@@ -74,6 +76,15 @@ public static class GatewayServiceCollectionExtensions
             o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, GrainsJsonContext.Default);
             o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
+        services.AddOptions<HubOptions>().Configure<IOptions<LimitsOptions>>((o, limits) => o.MaximumReceiveMessageSize = limits.Value.MaxHubMessageBytes);
+        services.AddSingleton<IUserIdProvider, ShopperUserIdProvider>();
+        if (backplane is { Enabled: true, RedisConnectionString: { } redis })
+        {
+            // One channel space per cluster: releases sharing a Redis never see each other's nudges.
+            signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(backplane.ChannelPrefix));
+        }
+
+        services.AddSingleton(backplane ?? new SignalRBackplane(false));
 
         // Calls whose arguments do not bind reach the shopper hub as refusals (UnboundCallProtocol);
         // HubCallLog logs hub call failures in place of SignalR's dispatcher.
@@ -89,24 +100,29 @@ public static class GatewayServiceCollectionExtensions
             .AddPolicy(Policies.Shopper, p => p.RequireClaim("aud", TokenService.ShopperAudience).RequireClaim(TokenService.ShopperClaim));
         SharedAuthorizationServices(services);
 
-        services.AddCors(o => o.AddDefaultPolicy(p =>
+        services.AddCors();
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<CorsOptions>>((o, cors) => o.AddDefaultPolicy(p =>
         {
-            if (cors.AllowedOrigins.Length > 0)
+            if (cors.Value.AllowedOrigins.Length > 0)
             {
-                p.WithOrigins(cors.AllowedOrigins).AllowAnyHeader().WithMethods("GET", "POST", "PUT").AllowCredentials();
+                p.WithOrigins(cors.Value.AllowedOrigins).AllowAnyHeader().WithMethods("GET", "POST", "PUT").AllowCredentials();
             }
         }));
 
-        services.AddRateLimiter(o =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((o, limits) =>
         {
+            var perSecond = limits.Value.RequestsPerIpPerSecond;
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Windows renew on the partitioned limiter's shared timer, not on a timer per address.
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx =>
                 ctx.Request.Path.StartsWithSegments("/v1") || ctx.Request.Path.StartsWithSegments("/hubs")
-                    ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                    ? RateLimitPartition.GetFixedWindowLimiter(ClientAddress.Key(ctx), _ => new FixedWindowRateLimiterOptions
                     {
-                        PermitLimit = limits.RequestsPerIpPerSecond,
+                        PermitLimit = perSecond,
                         Window = TimeSpan.FromSeconds(1),
                         QueueLimit = 0,
+                        AutoReplenishment = false,
                     })
                     : RateLimitPartition.GetNoLimiter("local"));
         });
@@ -131,9 +147,57 @@ public static class GatewayServiceCollectionExtensions
         }
     }
 
+    /// <summary>Binds a section once as <typeparamref name="T"/>, with its validator run at start.</summary>
+    private static void AddValidatedOptions<T, TValidator>(this IServiceCollection services, IConfiguration configuration, string section)
+        where T : class
+        where TValidator : class, IValidateOptions<T>
+    {
+        services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>, TValidator>();
+    }
+
+    /// <summary>
+    /// X-Forwarded-For and X-Forwarded-Proto are believed from <c>Http:TrustedProxies</c> only, so
+    /// per-client limits key on the real client behind an ingress and on the socket's peer otherwise.
+    /// By default nobody is trusted: ASP.NET Core's own defaults trust loopback, and with empty lists
+    /// it would believe anyone, so without trusted proxies the headers are not read at all.
+    /// </summary>
+    private static void ForwardedHeaders(IServiceCollection services) =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<HttpOptions>>((o, http) =>
+        {
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // the obsolete list keeps its own default (loopback)
+            o.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
+            foreach (var proxy in http.Value.TrustedProxies)
+            {
+                if (HttpOptionsValidator.TryParseNetwork(proxy, out var network))
+                {
+                    o.KnownIPNetworks.Add(network);
+                }
+            }
+
+            o.ForwardedHeaders = o.KnownIPNetworks.Count == 0
+                ? Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.None
+                : Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+
+            // A chain of trusted proxies is walked back to the first address none of them is.
+            o.ForwardLimit = null;
+        });
+
+    /// <summary>A silo without the public API: health and metrics only.</summary>
+    public static WebApplication UseCartRecoveryOperations(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        return app;
+    }
+
     /// <summary>The gateway's request pipeline and endpoints.</summary>
     public static WebApplication UseCartRecoveryGateway(this WebApplication app)
     {
+        GatewayOptionsValidation.ThrowIfInvalid(app.Services);
+        app.UseForwardedHeaders();
         app.UseMiddleware<GatewayMiddleware>();
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -141,13 +205,23 @@ public static class GatewayServiceCollectionExtensions
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<HubConnectionLimits>();
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapEventsEndpoints();
         app.MapQueryEndpoints();
         app.MapModelEndpoints();
-        app.MapHub<ShopperHub>(ShopperHub.Path);
-        app.MapHub<AdminHub>(AdminHub.Path);
+        // A connection is closed when its token expires (the ticket's ExpiresUtc, checked by
+        // SignalR's once-a-second connection scan); the client reconnects with a renewed token.
+        app.MapHub<ShopperHub>(ShopperHub.Path, o => o.CloseOnAuthenticationExpiration = true);
+        app.MapHub<AdminHub>(AdminHub.Path, o => o.CloseOnAuthenticationExpiration = true);
+        app.MapOrleansDashboard(TokenAuthenticationHandler.OrleansDashboardPath).RequireAuthorization(Policies.Admin);
+        app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapScalarApiReference();
+        }
+
         return app;
     }
 }

@@ -1,26 +1,30 @@
 using System.Text;
 using System.Text.Json;
-using System.Collections.Concurrent;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Cluster;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Metrics;
+using CartRecovery.Gateway.Security;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Ingestion;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Hubs;
 
 /// <summary>
 /// The storefront hub. A connection is registered only under the shopper its token names
 /// (<see cref="ShopperConnections"/>), so no client can receive another shopper's nudges whatever it
-/// sends; events it sends must be for that shopper too. Pending nudges are re-sent on connect.
+/// sends; events it sends must be for that shopper too, and are held to what a browser may send
+/// (<see cref="BrowserEvents"/>). Pending nudges are re-sent on connect. How many connections a
+/// shopper or an address may hold is capped before the hub (<see cref="HubConnectionLimits"/>), and a
+/// connection is closed when its token expires.
 /// </summary>
 [Authorize(Policy = Policies.Shopper)]
-public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator, IGrainClient grains, GatewayMetrics metrics, ShopperRateLimiter limiter, LimitsOptions limits,
-    ShopperConnections connections, ILogger<ShopperHub> log) : Hub
+public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator, IGrainClient grains, GatewayMetrics metrics, ClientLimits limits, IOptions<LimitsOptions> options,
+    ShopperConnections connections, TimeProvider time, ILogger<ShopperHub> log) : Hub
 {
     public const string Path = "/hubs/shopper";
     public const string NudgeMethod = "nudge";
@@ -85,16 +89,20 @@ public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator,
     /// </summary>
     public async Task<IngestResult> TrackBatch(JsonElement events)
     {
+        var receivedAt = time.GetUtcNow();
         var count = events.ValueKind == JsonValueKind.Array ? events.GetArrayLength() : 1;
         if (count > EventValidator.MaxBatch)
         {
             throw new HubException($"events: a batch holds at most {EventValidator.MaxBatch} events");
         }
 
-        if (!limiter.TryAcquire(ShopperId, count))
+        // Every event costs one, as over HTTP: a batch larger than the burst never passes.
+        if (!limits.TryEvents(ShopperId, count))
         {
             Violation();
-            throw new HubException("rate limit: too many events for this shopper; slow down");
+            throw new HubException(count > limits.EventBurst
+                ? $"rate limit: a batch of {count} events is more than this shopper's burst of {limits.EventBurst}; send smaller batches"
+                : "rate limit: too many events for this shopper; slow down");
         }
 
         List<StorefrontEvent> valid;
@@ -107,6 +115,8 @@ public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator,
         {
             throw new HubException(e.Message);
         }
+
+        BrowserEvents.Restrict(valid, result, receivedAt);
 
         await ingestor.PublishValidatedAsync(valid, result, "hub", Context.ConnectionAborted);
         return result;
@@ -128,70 +138,14 @@ public sealed class ShopperHub(EventIngestor ingestor, EventValidator validator,
     {
         var violations = Context.Items.TryGetValue(ViolationsKey, out var v) ? (int)v! + 1 : 1;
         Context.Items[ViolationsKey] = violations;
-        if (violations == limits.HubViolationsBeforeDisconnect)
+        if (violations == options.Value.HubViolationsBeforeDisconnect)
         {
             log.LogWarning("Shopper hub connection {ConnectionId} of shopper {ShopperId} cut after {Violations} refused calls", Context.ConnectionId, ShopperId, violations);
         }
 
-        if (violations >= limits.HubViolationsBeforeDisconnect)
+        if (violations >= options.Value.HubViolationsBeforeDisconnect)
         {
             Context.Abort();
-        }
-    }
-}
-
-/// <summary>
-/// Token buckets per shopper, shared by HTTP ingestion and the hub. Buckets refill lazily when
-/// used (no timer per shopper) and idle ones are swept, so memory follows active shoppers only.
-/// </summary>
-public sealed class ShopperRateLimiter(LimitsOptions limits)
-{
-    private readonly ConcurrentDictionary<string, Bucket> _buckets = new();
-    private long _lastSweep = Environment.TickCount64;
-
-    private sealed class Bucket
-    {
-        public double Tokens;
-        public long UpdatedAt;
-    }
-
-    public bool TryAcquire(string shopperId, int events)
-    {
-        var now = Environment.TickCount64;
-        Sweep(now);
-        var rate = limits.EventsPerShopperPerSecond;
-        var capacity = rate * 10.0;
-        var bucket = _buckets.GetOrAdd(shopperId, static (_, c) => new Bucket { Tokens = c.capacity, UpdatedAt = c.now }, (capacity, now));
-        lock (bucket)
-        {
-            bucket.Tokens = Math.Min(capacity, bucket.Tokens + (now - bucket.UpdatedAt) / 1000.0 * rate);
-            bucket.UpdatedAt = now;
-            var cost = Math.Max(1, Math.Min(events, capacity));
-            if (bucket.Tokens < cost)
-            {
-                return false;
-            }
-
-            bucket.Tokens -= cost;
-            return true;
-        }
-    }
-
-    private void Sweep(long now)
-    {
-        var last = Interlocked.Read(ref _lastSweep);
-        if (now - last < 60_000 || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
-        {
-            return;
-        }
-
-        // A bucket idle for 10 s is full again (capacity is 10 s of rate): it carries no information.
-        foreach (var (key, bucket) in _buckets)
-        {
-            if (now - Volatile.Read(ref bucket.UpdatedAt) > 10_000)
-            {
-                _buckets.TryRemove(key, out _);
-            }
         }
     }
 }

@@ -14,7 +14,8 @@ public sealed class GatewayMiddleware(RequestDelegate next, GatewayMetrics metri
 {
     public const string CorrelationHeader = "X-Correlation-Id";
 
-    private static bool Unavailable(Exception e) => e is Runtime.PartitionNotOwnedException or HttpRequestException;
+    // Worth a retry: nothing was half applied (events are deduplicated by id), the cluster or storage was briefly away.
+    private static bool Unavailable(Exception e) => e is Grains.Ingestion.IngestFailedException or SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or HttpRequestException;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -43,7 +44,7 @@ public sealed class GatewayMiddleware(RequestDelegate next, GatewayMetrics metri
                 // The key's silo is moving (failover, rebalance) or unreachable: say so, the caller retries.
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.Headers.RetryAfter = "1";
-                await context.Response.WriteAsJsonAsync(new Api.ApiError("grain unavailable: its partition is moving to another silo; retry shortly"), Api.GatewayJsonContext.Default.ApiError);
+                await context.Response.WriteAsJsonAsync(new Api.ApiError("unavailable: a silo or the database is briefly away; nothing was half applied, send the request again shortly"), Api.GatewayJsonContext.Default.ApiError);
             }
             catch (TimeoutException e) when (!context.Response.HasStarted)
             {

@@ -155,7 +155,9 @@ function placeOrder(e) {
     currency: CURRENCY,
     skus: Object.keys(cart.lines),
   };
-  CR.track("purchase", { cart_id: cart.cart_id, order });
+  // No CR.track("purchase"): the gateway takes purchases (revenue) from a store backend only
+  // (POST /v1/events with X-Api-Key), never from a browser. A real store reports the order from its
+  // server once paid; this demo has no server, so the order shown here is not reported.
   $("#order-id").textContent = order.order_id;
   $("#order-total").textContent = fmt.format(order.total);
   cart = newCart();

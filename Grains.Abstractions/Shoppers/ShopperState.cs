@@ -1,96 +1,94 @@
+using Orleans;
 using System.Text.Json.Serialization;
 using CartRecovery.Grains.Abstractions.Nudges;
 
 namespace CartRecovery.Grains.Abstractions.Shoppers;
 
+[GenerateSerializer, Alias("cr.ShopperState")]
 public sealed class ShopperState
 {
-    [JsonPropertyName("shopper_id")] public string ShopperId { get; set; } = "";
+    [Id(0)] [JsonPropertyName("shopper_id")] public string ShopperId { get; set; } = "";
 
-    [JsonPropertyName("customer_id")] public string? CustomerId { get; set; }
+    [Id(1)] [JsonPropertyName("customer_id")] public string? CustomerId { get; set; }
 
-    [JsonPropertyName("email")] public string? Email { get; set; }
+    [Id(2)] [JsonPropertyName("email")] public string? Email { get; set; }
 
     /// <summary>Marketing consent (null: never stated). Off-site channels require true.</summary>
-    [JsonPropertyName("marketing_consent")] public bool? MarketingConsent { get; set; }
+    [Id(3)] [JsonPropertyName("marketing_consent")] public bool? MarketingConsent { get; set; }
 
-    [JsonPropertyName("first_seen_at")] public DateTimeOffset? FirstSeenAt { get; set; }
+    [Id(4)] [JsonPropertyName("first_seen_at")] public DateTimeOffset? FirstSeenAt { get; set; }
 
-    [JsonPropertyName("last_seen_at")] public DateTimeOffset? LastSeenAt { get; set; }
+    [Id(5)] [JsonPropertyName("last_seen_at")] public DateTimeOffset? LastSeenAt { get; set; }
 
-    [JsonPropertyName("sessions")] public List<string> Sessions { get; set; } = new();
+    [Id(6)] [JsonPropertyName("sessions")] public List<string> Sessions { get; set; } = new();
 
-    [JsonPropertyName("active_session_id")] public string? ActiveSessionId { get; set; }
+    [Id(7)] [JsonPropertyName("active_session_id")] public string? ActiveSessionId { get; set; }
 
-    [JsonPropertyName("active_cart_id")] public string? ActiveCartId { get; set; }
+    [Id(8)] [JsonPropertyName("active_cart_id")] public string? ActiveCartId { get; set; }
 
-    [JsonPropertyName("last_cart_activity_at")] public DateTimeOffset? LastCartActivityAt { get; set; }
+    [Id(9)] [JsonPropertyName("last_cart_activity_at")] public DateTimeOffset? LastCartActivityAt { get; set; }
 
-    [JsonPropertyName("purchases")] public int Purchases { get; set; }
+    [Id(10)] [JsonPropertyName("purchases")] public int Purchases { get; set; }
 
-    [JsonPropertyName("purchase_value")] public double PurchaseValue { get; set; }
+    [Id(11)] [JsonPropertyName("purchase_value")] public double PurchaseValue { get; set; }
 
-    [JsonPropertyName("nudges_shown")] public int NudgesShown { get; set; }
+    [Id(12)] [JsonPropertyName("nudges_shown")] public int NudgesShown { get; set; }
 
-    [JsonPropertyName("nudges_clicked")] public int NudgesClicked { get; set; }
+    [Id(13)] [JsonPropertyName("nudges_clicked")] public int NudgesClicked { get; set; }
 
-    [JsonPropertyName("nudges_dismissed")] public int NudgesDismissed { get; set; }
+    [Id(14)] [JsonPropertyName("nudges_dismissed")] public int NudgesDismissed { get; set; }
 
     /// <summary>When nudges were issued (the frequency cap counts these within a day).</summary>
-    [JsonPropertyName("nudge_times")] public List<DateTimeOffset> NudgeTimes { get; set; } = new();
+    [Id(15)] [JsonPropertyName("nudge_times")] public List<DateTimeOffset> NudgeTimes { get; set; } = new();
 
     /// <summary>On-site nudges not yet shown; delivered when the shopper's browser (re)connects.</summary>
-    [JsonPropertyName("pending_nudges")] public List<NudgeMessage> PendingNudges { get; set; } = new();
+    [Id(16)] [JsonPropertyName("pending_nudges")] public List<NudgeMessage> PendingNudges { get; set; } = new();
 
-    [JsonPropertyName("connected")] public bool Connected { get; set; }
+    [Id(17)] [JsonPropertyName("connected")] public bool Connected { get; set; }
 
-    [JsonPropertyName("last_connected_at")] public DateTimeOffset? LastConnectedAt { get; set; }
+    [Id(18)] [JsonPropertyName("last_connected_at")] public DateTimeOffset? LastConnectedAt { get; set; }
 
     /// <summary>Most recent event ids (bounded), for deduplication of client retries.</summary>
-    [JsonPropertyName("recent_event_ids")] public List<string> RecentEventIds { get; set; } = new();
-
-    [JsonPropertyName("last_offset")] public long LastOffset { get; set; } = -1;
+    [Id(19)] [JsonPropertyName("recent_event_ids")] public List<string> RecentEventIds { get; set; } = new();
 }
 
-/// <summary>What the shopper grain tells the event pipeline about one event.</summary>
+/// <summary>What the shopper grain tells its session grains about the shopper.</summary>
+[GenerateSerializer, Alias("cr.ShopperDecision")]
 public sealed class ShopperDecision
 {
-    /// <summary>The event id was applied before (a client retry): nothing else may apply it.</summary>
-    [JsonPropertyName("duplicate")] public bool Duplicate { get; set; }
+    [Id(2)] [JsonPropertyName("returning")] public bool Returning { get; set; }
 
-    [JsonPropertyName("cart_id")] public string? CartId { get; set; }
+    [Id(3)] [JsonPropertyName("past_purchases")] public int PastPurchases { get; set; }
 
-    [JsonPropertyName("returning")] public bool Returning { get; set; }
-
-    [JsonPropertyName("past_purchases")] public int PastPurchases { get; set; }
-
-    [JsonPropertyName("past_nudge_clicks")] public int PastNudgeClicks { get; set; }
+    [Id(4)] [JsonPropertyName("past_nudge_clicks")] public int PastNudgeClicks { get; set; }
 }
 
 /// <summary>A cart asks its shopper whether (and how) it may nudge now.</summary>
+[GenerateSerializer, Alias("cr.NudgeRequest")]
 public sealed class NudgeRequest
 {
-    [JsonPropertyName("nudge")] public NudgeMessage Nudge { get; set; } = new();
+    [Id(0)] [JsonPropertyName("nudge")] public NudgeMessage Nudge { get; set; } = new();
 
-    [JsonPropertyName("stage")] public string Stage { get; set; } = "";
+    [Id(1)] [JsonPropertyName("stage")] public string Stage { get; set; } = "";
 
-    [JsonPropertyName("frequency_cap_per_day")] public int FrequencyCapPerDay { get; set; }
+    [Id(2)] [JsonPropertyName("frequency_cap_per_day")] public int FrequencyCapPerDay { get; set; }
 
-    [JsonPropertyName("require_consent_offsite")] public bool RequireConsentOffsite { get; set; }
+    [Id(3)] [JsonPropertyName("require_consent_offsite")] public bool RequireConsentOffsite { get; set; }
 
-    [JsonPropertyName("offsite_allowed_now")] public bool OffsiteAllowedNow { get; set; } = true;
+    [Id(4)] [JsonPropertyName("offsite_allowed_now")] public bool OffsiteAllowedNow { get; set; } = true;
 
     /// <summary>Whether an off-site channel (webhook) is configured at all.</summary>
-    [JsonPropertyName("offsite_available")] public bool OffsiteAvailable { get; set; } = true;
+    [Id(5)] [JsonPropertyName("offsite_available")] public bool OffsiteAvailable { get; set; } = true;
 }
 
+[GenerateSerializer, Alias("cr.NudgePermit")]
 public sealed class NudgePermit
 {
-    [JsonPropertyName("allowed")] public bool Allowed { get; set; }
+    [Id(0)] [JsonPropertyName("allowed")] public bool Allowed { get; set; }
 
-    [JsonPropertyName("channel")] public string? Channel { get; set; }
+    [Id(1)] [JsonPropertyName("channel")] public string? Channel { get; set; }
 
-    [JsonPropertyName("reason")] public string Reason { get; set; } = "";
+    [Id(2)] [JsonPropertyName("reason")] public string Reason { get; set; } = "";
 
-    [JsonPropertyName("email")] public string? Email { get; set; }
+    [Id(3)] [JsonPropertyName("email")] public string? Email { get; set; }
 }

@@ -15,8 +15,11 @@ public sealed class DomainMetrics : IDisposable
     private readonly Counter<long> _failed;
     private readonly Counter<long> _nudges;
     private readonly Counter<long> _stages;
+    private readonly Counter<long> _callErrors;
+    private readonly Histogram<double> _batchDuration;
     private long _ingestedTotal;
     private long _rejectedTotal;
+    private long _failedTotal;
     private long _nudgesCreated;
     private long _nudgesShown;
     private long _nudgesClicked;
@@ -28,11 +31,16 @@ public sealed class DomainMetrics : IDisposable
         _failed = _meter.CreateCounter<long>("events_failed_total", description: "Accepted events whose application failed");
         _nudges = _meter.CreateCounter<long>("nudges_total", description: "Nudges by channel and outcome");
         _stages = _meter.CreateCounter<long>("cart_transitions_total", description: "Cart stage transitions");
+        _callErrors = _meter.CreateCounter<long>("grain_call_errors_total", description: "Shopper grain calls of the event path that failed");
+        _batchDuration = _meter.CreateHistogram<double>("shopper_batch_duration_seconds", "s", "A shopper's batch from call to durable effects",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
     }
 
     public long IngestedTotal => Interlocked.Read(ref _ingestedTotal);
 
     public long RejectedTotal => Interlocked.Read(ref _rejectedTotal);
+
+    public long FailedTotal => Interlocked.Read(ref _failedTotal);
 
     public long NudgesCreated => Interlocked.Read(ref _nudgesCreated);
 
@@ -52,7 +60,24 @@ public sealed class DomainMetrics : IDisposable
         _rejected.Add(count, new KeyValuePair<string, object?>("source", source));
     }
 
-    public void Failed() => _failed.Add(1);
+    /// <summary>Recent shopper batch latencies (one in four), for the dashboard's live percentiles.</summary>
+    public LatencySampler BatchLatency { get; } = new(4096, 4);
+
+    public void Failed()
+    {
+        Interlocked.Increment(ref _failedTotal);
+        _failed.Add(1);
+        _callErrors.Add(1);
+    }
+
+    public void ShopperBatch(double seconds)
+    {
+        _batchDuration.Record(seconds);
+        if (BatchLatency.ShouldSample())
+        {
+            BatchLatency.Add(seconds);
+        }
+    }
 
     public void Nudge(string channel, string outcome)
     {

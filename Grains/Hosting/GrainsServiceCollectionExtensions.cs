@@ -1,19 +1,14 @@
-using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Policy;
 using CartRecovery.Grains.Carts;
+using CartRecovery.Grains.Common;
 using CartRecovery.Grains.Diagnostics;
 using CartRecovery.Grains.Ingestion;
-using CartRecovery.Grains.Json;
 using CartRecovery.Grains.Models;
-using CartRecovery.Model.Registry;
-using CartRecovery.Runtime.Configuration;
 using CartRecovery.Grains.Nudges;
 using CartRecovery.Grains.Policy;
+using CartRecovery.Grains.Reports;
 using CartRecovery.Grains.Scoring;
-using CartRecovery.Grains.Sessions;
-using CartRecovery.Grains.Shoppers;
-using CartRecovery.Runtime.Hosting;
-using CartRecovery.Runtime.Storage;
+using CartRecovery.Model.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,19 +19,12 @@ namespace CartRecovery.Grains.Hosting;
 public static class GrainsServiceCollectionExtensions
 {
     /// <summary>
-    /// The product's grains on the actor runtime, with the embedded in-process event bus (a Kafka
-    /// host replaces <see cref="IEventBus"/>). Binds the <c>Policy</c> (initial campaign policy)
-    /// and <c>Webhook</c> sections.
+    /// The services the product's grains depend on, plus <see cref="AddCartRecoveryIngestion"/>.
+    /// Binds the <c>Policy</c> (initial campaign policy) and <c>Webhook</c> sections. Storage,
+    /// reminders and clustering are the silo's: see <see cref="SiloBuilderExtensions.AddCartRecoveryStorage"/>.
     /// </summary>
     public static IServiceCollection AddCartRecoveryGrains(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddGrainRuntime(configuration);
-        services.AddGrain<IShopperGrain, ShopperGrain>("shopper");
-        services.AddGrain<ISessionGrain, SessionGrain>("session");
-        services.AddGrain<ICartGrain, CartGrain>("cart");
-        services.AddGrain<IPolicyGrain, PolicyGrain>("policy");
-        services.AddGrainStateJson(GrainsJsonContext.Default);
-
         var policy = configuration.GetSection("Policy").Get<CampaignPolicy>() ?? new CampaignPolicy();
         if (PolicyValidator.Validate(policy) is { } error)
         {
@@ -46,20 +34,34 @@ public static class GrainsServiceCollectionExtensions
         var webhook = configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions();
         webhook.Validate();
         services.TryAddSingleton(webhook);
-        services.TryAddSingleton(sp => new PolicyCache(policy, sp.GetRequiredService<IGrainStorage>()));
-        services.TryAddSingleton(new ScorerProvider(new BaselineScorer()));
-        services.TryAddSingleton<DomainMetrics>();
-        services.TryAddSingleton<EventPipeline>();
-        services.TryAddSingleton<EventValidator>();
-        services.TryAddSingleton<EventIngestor>();
-        services.TryAddSingleton<InProcessEventBus>();
-        services.TryAddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
+        services.TryAddSingleton(new PolicyCache(policy));
+        services.TryAddSingleton<ICartScheduler, LiveCartScheduler>();
         services.TryAddSingleton<IOnSiteNudgePublisher, NullOnSitePublisher>();
         services.TryAddSingleton<NudgeDispatcher>();
         services.AddHttpClient();
         services.TryAddSingleton<WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
         services.AddHostedService<PolicyRefresher>();
+        services.AddHostedService<ReportBackfill>();
+        services.TryAddSingleton<ICartStateSource, StoredCartStates>();
+        return services.AddCartRecoveryIngestion(configuration);
+    }
+
+    /// <summary>
+    /// What any process that takes events needs, silo or Orleans client: validation, the event
+    /// bus (one grain call per shopper per batch), the product metrics, the scorer and the model
+    /// service over the registry.
+    /// </summary>
+    public static IServiceCollection AddCartRecoveryIngestion(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(DomainClock.System);
+        services.TryAddSingleton(new ScorerProvider(new BaselineScorer()));
+        services.TryAddSingleton<DomainMetrics>();
+        services.TryAddSingleton<EventValidator>();
+        services.TryAddSingleton<EventIngestor>();
+        services.TryAddSingleton<RecoveryReports>();
+        services.TryAddSingleton<IEventBus, GrainEventBus>();
         services.AddModelRegistry(configuration);
         services.TryAddSingleton<ModelService>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelService>());
@@ -77,23 +79,22 @@ public static class GrainsServiceCollectionExtensions
     }
 }
 
-/// <summary>Keeps this silo's policy in step with the stored one (edits made through any silo).</summary>
-internal sealed class PolicyRefresher(PolicyCache cache) : BackgroundService
+/// <summary>Keeps this silo's policy in step with the policy grain (edits made through any gateway).</summary>
+internal sealed class PolicyRefresher(PolicyCache cache, IGrainFactory grains) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
-                await cache.RefreshAsync(stoppingToken);
+                await cache.RefreshAsync(grains);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Storage unreachable: keep the policy held; readiness reports storage separately.
+                // Storage or the cluster unreachable: keep the policy held; readiness reports it.
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

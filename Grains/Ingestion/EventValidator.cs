@@ -16,6 +16,8 @@ public sealed class EventValidator(TimeProvider time)
     private const int MaxText = 256;
     private const int MaxUrl = 2048;
     private const int MaxSkus = 500;
+    private const int MaxEmail = 254;
+    private const int MaxQuantity = 10_000;
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>
@@ -174,7 +176,7 @@ public sealed class EventValidator(TimeProvider time)
             ?? Id("session_id", e.SessionId, required: true)
             ?? Id("cart_id", e.CartId, required: false)
             ?? When(e.OccurredAt, now)
-            ?? Text("device", e.Device, 32)
+            ?? (e.Device is null or "desktop" or "mobile" or "tablet" ? null : Err("device", "must be one of desktop, mobile, tablet"))
             ?? ByType(e);
     }
 
@@ -193,53 +195,89 @@ public sealed class EventValidator(TimeProvider time)
         return at > now.AddDays(1) ? Err("occurred_at", "is more than a day in the future") : null;
     }
 
+    /// <summary>The blocks a type requires, then every block present, whatever the type (all of them reach the grains).</summary>
     private static (string, string)? ByType(StorefrontEvent e)
     {
         switch (e.Type)
         {
-            case EventTypes.AddToCart or EventTypes.RemoveFromCart or EventTypes.CartUpdate or EventTypes.ProductView:
-                if (e.Item is null)
-                {
-                    return ("item", $"is required for {e.Type}");
-                }
-
-                return Id("item.sku", e.Item.Sku, required: true)
-                    ?? Text("item.name", e.Item.Name, MaxText)
-                    ?? Text("item.category", e.Item.Category, MaxText)
-                    ?? Money("item.price", e.Item.Price)
-                    ?? Currency("item.currency", e.Item.Currency)
-                    ?? (e.Item.Quantity < 0 ? Err("item.quantity", "must not be negative")
-                        : e.Item.Quantity == 0 && e.Type is EventTypes.AddToCart or EventTypes.RemoveFromCart ? Err("item.quantity", "must be at least 1")
-                        : e.Item.Quantity > 10_000 ? Err("item.quantity", "must be at most 10000") : null);
-            case EventTypes.Purchase:
-                if (e.Order is null)
-                {
-                    return ("order", "is required for purchase");
-                }
-
-                return Id("order.order_id", e.Order.OrderId, required: true)
-                    ?? Money("order.total", e.Order.Total)
-                    ?? Currency("order.currency", e.Order.Currency)
-                    ?? (e.Order.Skus.Count > MaxSkus ? Err("order.skus", $"holds at most {MaxSkus} skus") : null)
-                    ?? e.Order.Skus.Select((s, i) => Id($"order.skus[{i}]", s, required: true)).FirstOrDefault(x => x is not null);
-            case EventTypes.Consent:
-                return e.Consent is null ? Err("consent", "is required for consent") : null;
-            case EventTypes.Identify:
-                if (e.Customer is null || (string.IsNullOrEmpty(e.Customer.Id) && string.IsNullOrEmpty(e.Customer.Email)))
-                {
-                    return ("customer", "needs an id or an email for identify");
-                }
-
-                return Id("customer.id", e.Customer.Id, required: false)
-                    ?? Text("customer.email", e.Customer.Email, 254)
-                    ?? (e.Customer.Email is { Length: > 0 } mail && (!mail.Contains('@') || mail.Contains(' ')) ? Err("customer.email", "is not an email address") : null);
-            case EventTypes.NudgeShown or EventTypes.NudgeClicked or EventTypes.NudgeDismissed:
-                return e.Nudge is null ? Err("nudge", $"is required for {e.Type}") : Text("nudge.nudge_id", e.Nudge.NudgeId, 400, required: true);
-            case EventTypes.PageView:
-                return Text("page.url", e.Page?.Url, MaxUrl) ?? Text("page.category", e.Page?.Category, MaxText);
-            default:
-                return null;
+            case EventTypes.AddToCart or EventTypes.RemoveFromCart or EventTypes.CartUpdate or EventTypes.ProductView when e.Item is null:
+                return ("item", $"is required for {e.Type}");
+            case EventTypes.Purchase when e.Order is null:
+                return ("order", "is required for purchase");
+            case EventTypes.Consent when e.Consent is null:
+                return ("consent", "is required for consent");
+            case EventTypes.Identify when e.Customer is null || (string.IsNullOrEmpty(e.Customer.Id) && string.IsNullOrEmpty(e.Customer.Email)):
+                return ("customer", "needs an id or an email for identify");
+            case EventTypes.NudgeShown or EventTypes.NudgeClicked or EventTypes.NudgeDismissed when e.Nudge is null:
+                return ("nudge", $"is required for {e.Type}");
         }
+
+        return Item(e.Item, e.Type) ?? Order(e.Order) ?? Page(e.Page) ?? Customer(e.Customer)
+            ?? (e.Nudge is { } n ? Text("nudge.nudge_id", n.NudgeId, 400, required: true) : null);
+    }
+
+    private static (string, string)? Item(ItemInfo? item, string type)
+    {
+        if (item is null)
+        {
+            return null;
+        }
+
+        return Id("item.sku", item.Sku, required: true)
+            ?? Text("item.name", item.Name, MaxText)
+            ?? Text("item.category", item.Category, MaxText)
+            ?? Money("item.price", item.Price)
+            ?? Currency("item.currency", item.Currency)
+            ?? (item.Quantity < 0 ? Err("item.quantity", "must not be negative")
+                : item.Quantity == 0 && type is EventTypes.AddToCart or EventTypes.RemoveFromCart ? Err("item.quantity", "must be at least 1")
+                : item.Quantity > MaxQuantity ? Err("item.quantity", $"must be at most {MaxQuantity}") : null);
+    }
+
+    private static (string, string)? Order(OrderInfo? order)
+    {
+        if (order is null)
+        {
+            return null;
+        }
+
+        if (order.Skus is null)
+        {
+            return ("order.skus", "must be an array of skus (may be empty)");
+        }
+
+        return Id("order.order_id", order.OrderId, required: true)
+            ?? Money("order.total", order.Total)
+            ?? Currency("order.currency", order.Currency)
+            ?? (order.Skus.Count > MaxSkus ? Err("order.skus", $"holds at most {MaxSkus} skus") : null)
+            ?? order.Skus.Select((s, i) => Id($"order.skus[{i}]", s, required: true)).FirstOrDefault(x => x is not null);
+    }
+
+    private static (string, string)? Page(PageInfo? page) =>
+        page is null ? null : Text("page.url", page.Url, MaxUrl) ?? Text("page.category", page.Category, MaxText);
+
+    private static (string, string)? Customer(CustomerInfo? customer) =>
+        customer is null ? null : Id("customer.id", customer.Id, required: false) ?? Email("customer.email", customer.Email);
+
+    /// <summary>
+    /// One address, as the store's email tool will use it: one '@' with text on both sides, no
+    /// whitespace or control characters (CR/LF would add headers), no list or angle-bracket syntax.
+    /// </summary>
+    private static (string, string)? Email(string field, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (value.Length > MaxEmail)
+        {
+            return (field, $"is longer than {MaxEmail} characters");
+        }
+
+        var at = value.IndexOf('@');
+        var bad = at <= 0 || at != value.LastIndexOf('@') || at == value.Length - 1
+            || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '\u2028' or '\u2029' or ',' or ';' or '<' or '>' or '"' or '(' or ')');
+        return bad ? (field, "is not an email address") : null;
     }
 
     private static (string, string)? Id(string field, string? value, bool required)
@@ -273,7 +311,21 @@ public sealed class EventValidator(TimeProvider time)
             return required ? (field, "is required") : null;
         }
 
-        return value.Length > max ? (field, $"is longer than {max} characters") : null;
+        if (value.Length > max)
+        {
+            return (field, $"is longer than {max} characters");
+        }
+
+        // Text reaches the admin view and the store's messaging tool: no control characters or line separators.
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) || c is '\u2028' or '\u2029')
+            {
+                return (field, "may not contain control characters");
+            }
+        }
+
+        return null;
     }
 
     private static (string, string)? Money(string field, double value) =>

@@ -3,6 +3,7 @@ using CartRecovery.Grains.Abstractions.Carts;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Abstractions.Nudges;
 using CartRecovery.Grains.Abstractions.Policy;
+using CartRecovery.Grains.Abstractions.Reports;
 using CartRecovery.Grains.Abstractions.Sessions;
 using CartRecovery.Grains.Abstractions.Shoppers;
 using CartRecovery.Grains.Ingestion;
@@ -24,4 +25,7 @@ namespace CartRecovery.Grains.Json;
 [JsonSerializable(typeof(IngestResult))]
 [JsonSerializable(typeof(RecoveryReport))]
 [JsonSerializable(typeof(ShopperDecision))]
+[JsonSerializable(typeof(ReportDayState))]
+[JsonSerializable(typeof(ReportIndexState))]
+[JsonSerializable(typeof(ReportTotals))]
 public sealed partial class GrainsJsonContext : JsonSerializerContext;

@@ -17,11 +17,20 @@ public sealed class NullOnSitePublisher : IOnSiteNudgePublisher
     public Task PublishAsync(NudgeMessage nudge, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-/// <summary>Hands a decided nudge to its channel. Never blocks the grain turn on delivery.</summary>
+/// <summary>
+/// Hands a decided nudge to its channel once its ledger entry is durable. Never blocks the grain
+/// turn on delivery: on-site nudges also wait in the shopper grain, webhook nudges in the cart's outbox.
+/// </summary>
 public sealed class NudgeDispatcher(IOnSiteNudgePublisher onSite, WebhookSender webhooks, Diagnostics.DomainMetrics metrics)
 {
     /// <summary>Whether an off-site channel is configured at all.</summary>
     public bool OffsiteAvailable => webhooks.Enabled;
+
+    /// <summary>The period of a cart's outbox reminder.</summary>
+    public TimeSpan RedeliverAfter => webhooks.RedeliverAfter;
+
+    /// <summary>Hands a webhook nudge still in a cart's outbox to the sender again (a no-op while it is in flight).</summary>
+    public void Redeliver(NudgeMessage nudge, string cartKey) => webhooks.Enqueue(nudge, cartKey);
 
     public void Dispatch(NudgeMessage nudge, string cartKey)
     {

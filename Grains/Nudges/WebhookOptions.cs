@@ -18,6 +18,15 @@ public sealed class WebhookOptions
     /// <summary>First retry delay; later ones back off exponentially with jitter.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Deliveries in flight at once (each with its retries); more wait their turn.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>
+    /// How often a cart re-sends webhook nudges still in its outbox (a delivery lost to a crash or
+    /// restart, or one that found the send queue full). At least one second.
+    /// </summary>
+    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(1);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Url);
 
     public void Validate()
@@ -35,6 +44,16 @@ public sealed class WebhookOptions
         if (MaxAttempts is < 1 or > 20)
         {
             throw new InvalidOperationException($"{Section}:MaxAttempts must be between 1 and 20");
+        }
+
+        if (MaxConcurrency is < 1 or > 1024)
+        {
+            throw new InvalidOperationException($"{Section}:MaxConcurrency must be between 1 and 1024");
+        }
+
+        if (RedeliverAfter < TimeSpan.FromSeconds(1) || RedeliverAfter > TimeSpan.FromDays(1))
+        {
+            throw new InvalidOperationException($"{Section}:RedeliverAfter must be between 00:00:01 and 1.00:00:00");
         }
     }
 }

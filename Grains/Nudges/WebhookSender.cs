@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -7,7 +8,6 @@ using System.Threading.Channels;
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Nudges;
 using CartRecovery.Grains.Json;
-using CartRecovery.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -16,16 +16,25 @@ using Polly.Retry;
 namespace CartRecovery.Grains.Nudges;
 
 /// <summary>
-/// Sends off-site nudges as signed webhooks with retries and backoff, then records the outcome in
-/// the cart's ledger. The receiver deduplicates by the nudge id header.
+/// Sends off-site nudges as signed webhooks with retries and backoff, at most
+/// <see cref="WebhookOptions.MaxConcurrency"/> at a time, then records the outcome in the cart's
+/// ledger. Nothing here needs to survive a restart: a nudge waits in its cart's outbox until an
+/// outcome is recorded, and the cart's outbox reminder hands it over again. The receiver
+/// deduplicates by the nudge id header.
 /// </summary>
 public sealed partial class WebhookSender : BackgroundService
 {
     public const string SignatureHeader = "X-CartRecovery-Signature";
     public const string NudgeIdHeader = "X-CartRecovery-Nudge-Id";
 
+    /// <summary>A full queue refuses new entries; they stay in their cart's outbox and come back with its reminder.</summary>
     private readonly Channel<(NudgeMessage Nudge, string CartKey)> _queue = Channel.CreateBounded<(NudgeMessage, string)>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>Nudge ids queued or being sent, so an outbox re-send of one still in flight is a no-op.</summary>
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim _slots;
 
     private readonly WebhookOptions _options;
     private readonly HttpClient _http;
@@ -44,6 +53,7 @@ public sealed partial class WebhookSender : BackgroundService
         _metrics = metrics;
         _log = log;
         _time = time;
+        _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -61,13 +71,41 @@ public sealed partial class WebhookSender : BackgroundService
 
     public bool Enabled => _options.Enabled;
 
-    public void Enqueue(NudgeMessage nudge, string cartKey) => _queue.Writer.TryWrite((nudge, cartKey));
+    public TimeSpan RedeliverAfter => _options.RedeliverAfter;
+
+    public void Enqueue(NudgeMessage nudge, string cartKey)
+    {
+        if (!_options.Enabled || !_inFlight.TryAdd(nudge.NudgeId, 0))
+        {
+            return;
+        }
+
+        if (!_queue.Writer.TryWrite((nudge, cartKey)))
+        {
+            _inFlight.TryRemove(nudge.NudgeId, out _);
+            _metrics.Nudge(NudgeChannels.Webhook, "deferred");
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await foreach (var (nudge, cartKey) in _queue.Reader.ReadAllAsync(stoppingToken))
         {
-            _ = SendAsync(nudge, cartKey, stoppingToken);
+            await _slots.WaitAsync(stoppingToken);
+            _ = SendAndReleaseAsync(nudge, cartKey, stoppingToken);
+        }
+    }
+
+    private async Task SendAndReleaseAsync(NudgeMessage nudge, string cartKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(nudge, cartKey, cancellationToken);
+        }
+        finally
+        {
+            _inFlight.TryRemove(nudge.NudgeId, out _);
+            _slots.Release();
         }
     }
 
@@ -99,6 +137,11 @@ public sealed partial class WebhookSender : BackgroundService
                 return await _http.SendAsync(request, ct);
             }, cancellationToken);
             delivered = response.IsSuccessStatusCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: no outcome, so the nudge stays in the cart's outbox for the next start.
+            return;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {

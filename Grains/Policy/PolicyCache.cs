@@ -1,17 +1,14 @@
-using System.Text.Json;
 using CartRecovery.Grains.Abstractions.Policy;
-using CartRecovery.Grains.Json;
-using CartRecovery.Runtime.Storage;
 
 namespace CartRecovery.Grains.Policy;
 
 /// <summary>
-/// The policy every grain of this silo reads, without a grain call. It follows the stored policy
-/// (written through the policy grain) by polling, so all silos converge within the refresh interval.
+/// The policy every grain of this silo reads, without a grain call. It follows the policy grain
+/// (where edits made through any gateway land) by polling, so all silos converge within the
+/// refresh interval.
 /// </summary>
-public sealed class PolicyCache(CampaignPolicy initial, IGrainStorage storage)
+public sealed class PolicyCache(CampaignPolicy initial)
 {
-    public const string GrainType = "policy";
     public const string GrainKey = "default";
     public const string StateName = "policy";
 
@@ -28,12 +25,8 @@ public sealed class PolicyCache(CampaignPolicy initial, IGrainStorage storage)
         }
     }
 
-    public async Task RefreshAsync(CancellationToken cancellationToken)
+    public async Task RefreshAsync(IGrainFactory grains)
     {
-        var stored = await storage.ReadAsync(GrainType, GrainKey, StateName, cancellationToken);
-        if (stored is not null && JsonSerializer.Deserialize(stored.Json, GrainsJsonContext.Default.CampaignPolicy) is { } policy)
-        {
-            Offer(policy);
-        }
+        Offer(await grains.GetGrain<Abstractions.IPolicyGrain>(GrainKey).Get());
     }
 }

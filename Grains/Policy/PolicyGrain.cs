@@ -1,11 +1,11 @@
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Policy;
 using CartRecovery.Grains.Json;
-using CartRecovery.Runtime;
 
 namespace CartRecovery.Grains.Policy;
 
 /// <summary>The stored campaign policy. Updates are validated, versioned and written at once.</summary>
+[GrainType("policy")]
 public sealed class PolicyGrain([PersistentState(PolicyCache.StateName)] IPersistentState<CampaignPolicy> state, PolicyCache cache) : Grain, IPolicyGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -18,7 +18,7 @@ public sealed class PolicyGrain([PersistentState(PolicyCache.StateName)] IPersis
         return Task.CompletedTask;
     }
 
-    public Task<CampaignPolicy> Get() => Task.FromResult(Snapshots.Copy(state.State));
+    public Task<CampaignPolicy> Get() => Task.FromResult(state.State);
 
     public async Task<CampaignPolicy> Update(CampaignPolicy policy, long expectedVersion)
     {
@@ -29,7 +29,7 @@ public sealed class PolicyGrain([PersistentState(PolicyCache.StateName)] IPersis
 
         if (expectedVersion != state.State.Version)
         {
-            throw new InconsistentStateException($"policy: expected version {expectedVersion} but the current version is {state.State.Version}", expectedVersion.ToString(), state.State.Version.ToString());
+            throw new PolicyVersionConflictException(expectedVersion, state.State.Version);
         }
 
         var next = Snapshots.Copy(policy);
@@ -47,6 +47,22 @@ public sealed class PolicyGrain([PersistentState(PolicyCache.StateName)] IPersis
         }
 
         cache.Offer(Snapshots.Copy(next));
-        return Snapshots.Copy(next);
+        return next;
     }
+}
+
+/// <summary>An update named a policy version that is no longer the current one.</summary>
+[GenerateSerializer, Alias("cr.PolicyVersionConflictException")]
+public sealed class PolicyVersionConflictException : Exception
+{
+    public PolicyVersionConflictException(long expected, long current)
+        : base($"policy: expected version {expected} but the current version is {current}")
+    {
+        Expected = expected;
+        Current = current;
+    }
+
+    [Id(0)] public long Expected { get; }
+
+    [Id(1)] public long Current { get; }
 }

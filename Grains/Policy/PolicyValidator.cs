@@ -41,9 +41,9 @@ public static class PolicyValidator
             return "control_fraction: must be between 0 and 0.5";
         }
 
-        if (string.IsNullOrWhiteSpace(p.ControlSalt) || p.ControlSalt.Length > 64)
+        if (string.IsNullOrWhiteSpace(p.ControlSalt) || p.ControlSalt.Length > 64 || HasControl(p.ControlSalt))
         {
-            return "control_salt: must be 1 to 64 characters";
+            return "control_salt: must be 1 to 64 characters, no control characters";
         }
 
         if (!Finite(p.AttributionWindowHours) || p.AttributionWindowHours is <= 0 or > 24 * 90)
@@ -56,6 +56,11 @@ public static class PolicyValidator
             return "expire_after_hours: must be positive, at most 2160, and not shorter than abandon_after_seconds";
         }
 
+        if (p.Incentives is null)
+        {
+            return "incentives: must be an array of tiers (may be empty)";
+        }
+
         if (p.Incentives.Count > 10)
         {
             return "incentives: at most 10 tiers";
@@ -64,24 +69,39 @@ public static class PolicyValidator
         for (var i = 0; i < p.Incentives.Count; i++)
         {
             var t = p.Incentives[i];
+            if (t is null)
+            {
+                return $"incentives[{i}]: must be a tier object";
+            }
+
             if (!Finite(t.MinCartValue) || t.MinCartValue < 0)
             {
                 return $"incentives[{i}].min_cart_value: must be a non-negative number";
             }
 
-            if (string.IsNullOrWhiteSpace(t.Variant) || t.Variant.Length > 40)
+            if (string.IsNullOrWhiteSpace(t.Variant) || t.Variant.Length > 40 || HasControl(t.Variant))
             {
-                return $"incentives[{i}].variant: must be 1 to 40 characters";
+                return $"incentives[{i}].variant: must be 1 to 40 characters, no control characters";
             }
 
-            if (string.IsNullOrWhiteSpace(t.Message) || t.Message.Length > 280)
+            if (string.IsNullOrWhiteSpace(t.Message) || t.Message.Length > 280 || HasControl(t.Message))
             {
-                return $"incentives[{i}].message: must be 1 to 280 characters";
+                return $"incentives[{i}].message: must be 1 to 280 characters, no control characters";
+            }
+
+            if (t.Code is not null && (string.IsNullOrWhiteSpace(t.Code) || t.Code.Length > 40 || HasControl(t.Code)))
+            {
+                return $"incentives[{i}].code: must be 1 to 40 characters, no control characters";
             }
 
             if (!Finite(t.PercentOff) || t.PercentOff is < 0 or > 90)
             {
                 return $"incentives[{i}].percent_off: must be between 0 and 90";
+            }
+
+            if (t.PercentOff > 0 && t.Code is null)
+            {
+                return $"incentives[{i}].percent_off: a discount needs a code the shopper can redeem";
             }
         }
 
@@ -92,11 +112,16 @@ public static class PolicyValidator
                 return "quiet_hours: start_hour and end_hour must be between 0 and 23";
             }
 
+            if (string.IsNullOrWhiteSpace(q.TimeZone) || q.TimeZone.Length > 64 || HasControl(q.TimeZone))
+            {
+                return "quiet_hours.time_zone: must be an IANA time zone id of 1 to 64 characters";
+            }
+
             try
             {
                 TimeZoneInfo.FindSystemTimeZoneById(q.TimeZone);
             }
-            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or IOException or UnauthorizedAccessException or System.Security.SecurityException)
             {
                 return $"quiet_hours.time_zone: unknown time zone '{q.TimeZone}'";
             }
@@ -104,6 +129,8 @@ public static class PolicyValidator
 
         return null;
     }
+
+    private static bool HasControl(string value) => value.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029');
 
     /// <summary>Whether off-site nudges are held back at <paramref name="now"/>.</summary>
     public static bool InQuietHours(CampaignPolicy p, DateTimeOffset now)

@@ -4,8 +4,8 @@ using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Hosting;
 using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Reports;
-using CartRecovery.Runtime;
-using CartRecovery.Runtime.Storage;
+using CartRecovery.Grains.Carts;
+using CartRecovery.Grains.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,13 +34,17 @@ public sealed record ReplayProgress(int Applied, int Total, double EventsPerSeco
 
 public sealed record ReplayResult(RecoveryReport Report, int Events, TimeSpan Elapsed, int RemindersFired)
 {
+    /// <summary>The same report from a full scan of the stored carts (the running totals must agree with it).</summary>
+    public RecoveryReport? Scanned { get; init; }
+
     public double EventsPerSecond => Events / Math.Max(Elapsed.TotalSeconds, 1e-9);
 }
 
 /// <summary>
 /// Replays a real storefront log through the same grains in process, with a clock compressed to
-/// event time: the clock jumps from event to event and every reminder due in between fires in
-/// order, so hours of shopping replay in seconds and the outcome is repeatable. A shopper counts
+/// event time: the clock jumps from event to event and every cart deadline due in between runs in
+/// order, so hours of shopping replay in seconds and the outcome is repeatable. The grains run in
+/// a silo of their own inside this process; only the domain's clock is compressed, never Orleans'. A shopper counts
 /// as connected from a session's first event to two minutes after its last.
 /// </summary>
 public static class ReplayRunner
@@ -56,11 +60,11 @@ public static class ReplayRunner
         }
 
         var clock = new ManualClock(events[0].OccurredAt);
+        var scheduler = new ReplayCartScheduler();
         var settings = new Dictionary<string, string?>
         {
             ["Storage:Provider"] = options.StorageProvider,
             ["Storage:ConnectionString"] = options.StorageConnectionString ?? $"Data Source={Path.Combine(Path.GetTempPath(), $"cart-recovery-replay-{Guid.NewGuid():N}.db")}",
-            ["Runtime:ReminderPollInterval"] = "00:00:00",
             ["Runtime:CollectionAge"] = "01:00:00",
         };
         foreach (var (k, v) in options.Settings)
@@ -69,24 +73,21 @@ public static class ReplayRunner
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection()
-            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton<TimeProvider>(clock);
-        services.AddCartRecoveryGrains(configuration);
-        await using var provider = services.BuildServiceProvider();
-        var hosted = provider.GetServices<IHostedService>().ToList();
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(cancellationToken);
-        }
-
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(new DomainClock(clock));
+        builder.Services.AddSingleton<ICartScheduler>(scheduler);
+        builder.Services.AddCartRecoveryGrains(configuration);
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(LocalPorts.Free(), LocalPorts.Free(), serviceId: "replay", clusterId: "replay")
+            .AddCartRecoveryStorage(configuration));
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
         try
         {
-            var runtime = provider.GetRequiredService<GrainRuntime>();
-            var bus = provider.GetRequiredService<InProcessEventBus>();
-            bus.WaitForCheckpoint = false;
-            var grains = provider.GetRequiredService<IGrainFactory>();
-            var policy = provider.GetRequiredService<Policy.PolicyCache>().Current;
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var bus = host.Services.GetRequiredService<IEventBus>();
+            var policy = host.Services.GetRequiredService<Policy.PolicyCache>().Current;
 
             // Connection windows per session: connect at the first event, disconnect after the last.
             var sessions = events.GroupBy(e => (e.ShopperId, e.SessionId))
@@ -106,11 +107,10 @@ public static class ReplayRunner
             {
                 while (true)
                 {
-                    var reminder = runtime.Reminders.NextDue();
                     DateTimeOffset? next = timeline.TryPeek(out _, out var p) ? p.Item1 : null;
-                    if (reminder is { } r && (next is null || r < next))
+                    if (scheduler.NextDue() is { } due && (next is null || due < next))
                     {
-                        next = r;
+                        next = due;
                     }
 
                     if (next is not { } at || at > target)
@@ -123,17 +123,15 @@ public static class ReplayRunner
                     {
                         timeline.Dequeue();
                         var shopper = grains.GetGrain<IShopperGrain>(item.Shopper);
-                        if (item.Connect)
-                        {
-                            await shopper.Connect();
-                        }
-                        else
-                        {
-                            await shopper.Disconnect();
-                        }
+                        await (item.Connect ? shopper.Connect() : shopper.Disconnect());
                     }
 
-                    fired += await runtime.Reminders.FireDueAsync(at, cancellationToken);
+                    // In due order, one at a time: a cart's nudge may depend on its shopper's earlier ones.
+                    foreach (var cart in scheduler.TakeDue(at))
+                    {
+                        await grains.GetGrain<ICartGrain>(cart).Advance();
+                        fired++;
+                    }
                 }
 
                 clock.Set(target);
@@ -150,7 +148,7 @@ public static class ReplayRunner
                     batch.Add(events[i++]);
                 }
 
-                await bus.PublishAsync(batch, cancellationToken);
+                await bus.PublishAsync(batch.ToList(), cancellationToken);
                 applied += batch.Count;
                 if (progress is not null && (applied % 2000 < batch.Count || i == events.Count))
                 {
@@ -163,16 +161,13 @@ public static class ReplayRunner
             // Let every cart run to its end: attribution windows close, idle carts expire.
             var horizon = events[^1].OccurredAt + TimeSpan.FromHours(Math.Max(policy.ExpireAfterHours, policy.AttributionWindowHours) + 1);
             await AdvanceToAsync(horizon);
-            await runtime.CheckpointAllAsync(cancellationToken);
-            var report = await RecoveryReport.FromStorageAsync(provider.GetRequiredService<IGrainStorage>(), null, null, cancellationToken);
-            return new ReplayResult(report, events.Count, elapsed, fired);
+            var report = await new RecoveryReports(grains).GetAsync(null, null, cancellationToken);
+            var scanned = await RecoveryReport.FromSourceAsync(host.Services.GetRequiredService<ICartStateSource>(), null, null, cancellationToken);
+            return new ReplayResult(report, events.Count, elapsed, fired) { Scanned = scanned };
         }
         finally
         {
-            foreach (var service in Enumerable.Reverse(hosted))
-            {
-                await service.StopAsync(CancellationToken.None);
-            }
+            await host.StopAsync(CancellationToken.None);
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using CartRecovery.Grains.Abstractions.Events;
-using CartRecovery.Runtime;
+using CartRecovery.Grains.Common;
 
 namespace CartRecovery.Grains.Replay;
 
@@ -48,7 +48,7 @@ public static class StorefrontLog
                 if (started.Add(session))
                 {
                     result.Add(Make($"{seed}-{copy}-start-{session}", EventTypes.SessionStart, shopper, session, at));
-                    if (consented.Add(shopper) && StableHash.Fraction(shopper, "consent-" + seed) < consentRate)
+                    if (consented.Add(shopper) && KeyHash.Fraction(shopper, "consent-" + seed) < consentRate)
                     {
                         var consent = Make($"{seed}-{copy}-consent-{shopper}", EventTypes.Consent, shopper, session, at);
                         consent.Consent = new ConsentInfo { Marketing = true };
@@ -169,7 +169,7 @@ public static class StorefrontLog
             var visitor = f[1];
             var session = lastSeen.TryGetValue(visitor, out var last) ? (at - last.At > SessionGap ? last.Session + 1 : last.Session) : 0;
             lastSeen[visitor] = (at, session);
-            var price = 5 + StableHash.Fnv1a("item:" + f[3]) % 19500 / 100.0;
+            var price = 5 + KeyHash.Fnv1a("item:" + f[3]) % 19500 / 100.0;
             var item = new ItemInfo { Sku = f[3], Name = "item " + f[3], Price = price, Currency = "USD", Quantity = 1 };
             var e = new StorefrontEvent { EventId = "rr" + row, ShopperId = "v" + visitor, SessionId = $"v{visitor}-s{session}", OccurredAt = at };
             if (!Complete(e, f[2] switch { "view" => EventTypes.ProductView, "addtocart" => EventTypes.AddToCart, "transaction" => EventTypes.Purchase, _ => null }, item, "t" + f[4]))

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using CartRecovery.Grains.Abstractions.Carts;
-using CartRecovery.Grains.Json;
-using CartRecovery.Runtime.Storage;
+using CartRecovery.Grains.Abstractions.Reports;
 
 namespace CartRecovery.Grains.Reports;
 
@@ -64,9 +62,10 @@ public sealed class RecoveryReport
 
     [JsonPropertyName("recovered_revenue_by_day")] public SortedDictionary<string, double> RecoveredRevenueByDay { get; set; } = new();
 
+    /// <summary>The report over every cart given (a full scan), carts filtered by their creation time.</summary>
     public static RecoveryReport Compute(IEnumerable<CartState> carts, DateTimeOffset? from, DateTimeOffset? to)
     {
-        var r = new RecoveryReport { From = from, To = to };
+        var totals = new ReportTotals();
         foreach (var c in carts)
         {
             if ((from is { } f && c.CreatedAt < f) || (to is { } t && c.CreatedAt >= t))
@@ -74,79 +73,76 @@ public sealed class RecoveryReport
                 continue;
             }
 
-            r.CartsCreated++;
-            var atRisk = c.IdleAt is not null || c.AbandonedAt is not null;
-            var convertedAfterRisk = c.PurchasedAt is { } bought && atRisk && bought >= (c.IdleAt ?? c.AbandonedAt!.Value);
-            if (atRisk)
-            {
-                r.CartsAbandoned++;
-                var group = c.Group == "control" ? r.Control : r.Treatment;
-                group.AtRisk++;
-                if (convertedAfterRisk || c.Stage == CartStages.Recovered)
-                {
-                    group.Converted++;
-                }
-            }
-
-            if (c.NudgedAt is not null)
-            {
-                r.CartsNudged++;
-            }
-
-            r.NudgesSent += c.Nudges.Count;
-            r.NudgesShown += c.Nudges.Count(n => n.ShownAt is not null);
-            r.NudgesClicked += c.Nudges.Count(n => n.ClickedAt is not null);
-            switch (c.Stage)
-            {
-                case CartStages.Active:
-                    r.ActiveCarts++;
-                    break;
-                case CartStages.Idle or CartStages.Abandoned:
-                    r.CartsAtRisk++;
-                    break;
-                case CartStages.Recovered:
-                    r.CartsRecovered++;
-                    r.RecoveredRevenue += c.Revenue;
-                    var day = c.PurchasedAt!.Value.UtcDateTime.ToString("yyyy-MM-dd");
-                    r.RecoveredRevenueByDay[day] = Math.Round(r.RecoveredRevenueByDay.GetValueOrDefault(day) + c.Revenue, 2);
-                    break;
-                case CartStages.Purchased:
-                    r.CartsPurchasedDirectly++;
-                    break;
-                case CartStages.Expired:
-                    r.CartsExpired++;
-                    break;
-            }
+            totals.Add(ReportContribution.Of(c));
         }
 
-        Finish(r.Treatment);
-        Finish(r.Control);
-        r.Uplift = Math.Round(r.Treatment.Rate - r.Control.Rate, 6);
-        var se = Math.Sqrt(Variance(r.Treatment) + Variance(r.Control));
-        r.UpliftCi95 = [Math.Round(r.Uplift - 1.96 * se, 6), Math.Round(r.Uplift + 1.96 * se, 6)];
-        r.RecoveredRevenue = Math.Round(r.RecoveredRevenue, 2);
+        return FromTotals(totals, from, to);
+    }
+
+    /// <summary>The report of summed contributions (the running totals of the days asked for).</summary>
+    public static RecoveryReport FromTotals(ReportTotals t, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var r = new RecoveryReport
+        {
+            From = from,
+            To = to,
+            CartsCreated = (int)t.CartsCreated,
+            ActiveCarts = (int)t.ActiveCarts,
+            CartsAtRisk = (int)t.CartsAtRisk,
+            CartsAbandoned = (int)t.CartsAbandoned,
+            CartsNudged = (int)t.CartsNudged,
+            CartsRecovered = (int)t.CartsRecovered,
+            CartsPurchasedDirectly = (int)t.CartsPurchasedDirectly,
+            CartsExpired = (int)t.CartsExpired,
+            NudgesSent = (int)t.NudgesSent,
+            NudgesShown = (int)t.NudgesShown,
+            NudgesClicked = (int)t.NudgesClicked,
+            Treatment = new GroupOutcome { AtRisk = (int)t.TreatmentAtRisk, Converted = (int)t.TreatmentConverted },
+            Control = new GroupOutcome { AtRisk = (int)t.ControlAtRisk, Converted = (int)t.ControlConverted },
+            RecoveredRevenue = t.RecoveredRevenueCents / 100.0,
+        };
+        foreach (var (day, cents) in t.RecoveredCentsByDay)
+        {
+            r.RecoveredRevenueByDay[day] = cents / 100.0;
+        }
+
+        var (pt, vt) = RateAndVariance(r.Treatment);
+        var (pc, vc) = RateAndVariance(r.Control);
+        r.Treatment.Rate = Math.Round(pt, 6);
+        r.Control.Rate = Math.Round(pc, 6);
+        var uplift = pt - pc;
+        var half = 1.96 * Math.Sqrt(vt + vc);
+        r.Uplift = Math.Round(uplift, 6);
+        r.UpliftCi95 = [Math.Round(uplift - half, 6), Math.Round(uplift + half, 6)];
         return r;
     }
 
-    private static void Finish(GroupOutcome g) => g.Rate = g.AtRisk == 0 ? 0 : Math.Round((double)g.Converted / g.AtRisk, 6);
-
-    private static double Variance(GroupOutcome g) => g.AtRisk == 0 ? 0 : g.Rate * (1 - g.Rate) / g.AtRisk;
-
-    /// <summary>Builds the report from the checkpointed cart states in storage.</summary>
-    public static async Task<RecoveryReport> FromStorageAsync(IGrainStorage storage, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
+    /// <summary>The conversion rate p and the variance of its estimate, p(1-p)/n (0 for an empty group).</summary>
+    private static (double Rate, double Variance) RateAndVariance(GroupOutcome g)
     {
-        var carts = new List<CartState>();
-        await foreach (var (_, json) in storage.ScanAsync("cart", "cart", cancellationToken))
+        if (g.AtRisk == 0)
         {
-            if (JsonSerializer.Deserialize(json, GrainsJsonContext.Default.CartState) is { } cart)
-            {
-                // Only the fields the report reads; the event records are the bulk of a cart.
-                cart.Events = [];
-                cart.ScoredFeatures = null;
-                carts.Add(cart);
-            }
+            return (0, 0);
         }
 
-        return Compute(carts, from, to);
+        var p = (double)g.Converted / g.AtRisk;
+        return (p, p * (1 - p) / g.AtRisk);
+    }
+
+    /// <summary>The report from a full scan of the stored carts (cost grows with the carts; see <see cref="RecoveryReports"/> for the running totals).</summary>
+    public static async Task<RecoveryReport> FromSourceAsync(ICartStateSource source, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
+    {
+        var totals = new ReportTotals();
+        await foreach (var cart in source.ReadAllAsync(cancellationToken))
+        {
+            if ((from is { } f && cart.CreatedAt < f) || (to is { } t && cart.CreatedAt >= t))
+            {
+                continue;
+            }
+
+            totals.Add(ReportContribution.Of(cart));
+        }
+
+        return FromTotals(totals, from, to);
     }
 }

@@ -2,44 +2,80 @@ using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Abstractions.Sessions;
 using CartRecovery.Grains.Abstractions.Shoppers;
-using CartRecovery.Grains.Json;
-using CartRecovery.Runtime;
+using CartRecovery.Grains.Common;
 
 namespace CartRecovery.Grains.Sessions;
 
 /// <summary>
 /// Online features of a session. Every update is order-independent (counts, min/max times), so
-/// late events land correctly without replaying the session.
+/// late events land correctly without replaying the session. Calls no other grain.
 /// </summary>
+[GrainType("session")]
 public sealed class SessionGrain([PersistentState("session")] IPersistentState<SessionState> state) : Grain, ISessionGrain
 {
     private const int MaxDistinctProducts = 200;
+
+    /// <summary>Event ids remembered, so a batch retried after its shopper failed to commit counts nothing twice.</summary>
+    private const int RecentEventIds = 256;
+
+    private readonly SerialStateWriter<SessionState> _writer = new(state);
 
     private SessionState S => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var slash = Key.IndexOf('/');
-        S.ShopperId = Key[..slash];
-        S.SessionId = Key[(slash + 1)..];
+        var key = this.GetPrimaryKeyString();
+        var slash = key.IndexOf('/');
+        S.ShopperId = key[..slash];
+        S.SessionId = key[(slash + 1)..];
         return Task.CompletedTask;
     }
 
-    public Task Apply(StorefrontEvent e, long offset, ShopperDecision shopper)
+    public async Task Apply(EventBatch batch, ShopperDecision shopper)
     {
-        if (offset >= 0 && offset <= S.LastOffset)
+        var changed = false;
+        foreach (var e in batch.Events)
         {
-            return Task.CompletedTask;
+            if (S.RecentEventIds.Contains(e.EventId))
+            {
+                continue;
+            }
+
+            S.RecentEventIds.Add(e.EventId);
+            if (S.RecentEventIds.Count > RecentEventIds)
+            {
+                S.RecentEventIds.RemoveAt(0);
+            }
+
+            ApplyOne(e);
+            changed = true;
         }
 
-        S.LastOffset = Math.Max(S.LastOffset, offset);
+        if (!changed)
+        {
+            return;
+        }
+
+        S.Returning = shopper.Returning;
+        S.PastPurchases = shopper.PastPurchases;
+        S.PastNudgeClicks = shopper.PastNudgeClicks;
+        try
+        {
+            await _writer.SaveAsync();
+        }
+        catch
+        {
+            this.DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private void ApplyOne(StorefrontEvent e)
+    {
         S.Events++;
         S.StartedAt = S.StartedAt is { } start && start <= e.OccurredAt ? start : e.OccurredAt;
         S.LastEventAt = S.LastEventAt is { } last && last >= e.OccurredAt ? last : e.OccurredAt;
         S.Device = e.Device ?? S.Device;
-        S.Returning = shopper.Returning;
-        S.PastPurchases = shopper.PastPurchases;
-        S.PastNudgeClicks = shopper.PastNudgeClicks;
         switch (e.Type)
         {
             case EventTypes.PageView:
@@ -79,10 +115,7 @@ public sealed class SessionGrain([PersistentState("session")] IPersistentState<S
                 S.NudgeResponses++;
                 break;
         }
-
-        state.MarkDirty();
-        return Task.CompletedTask;
     }
 
-    public Task<SessionState> Get() => Task.FromResult(Snapshots.Copy(S));
+    public Task<SessionState> Get() => Task.FromResult(S);
 }

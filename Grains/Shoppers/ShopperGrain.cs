@@ -2,27 +2,36 @@ using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Abstractions.Nudges;
 using CartRecovery.Grains.Abstractions.Shoppers;
-using CartRecovery.Grains.Json;
+using CartRecovery.Grains.Common;
 using CartRecovery.Grains.Policy;
-using CartRecovery.Runtime;
 
 namespace CartRecovery.Grains.Shoppers;
 
 /// <summary>
 /// The shopper: deduplication of client retries, identity, consent, connection, frequency cap
-/// and on-site nudges waiting for a browser. Calls no other grain.
+/// and on-site nudges waiting for a browser. A batch of the shopper's events goes to its session
+/// and cart grains from here, and the shopper's own state is written only after theirs is durable:
+/// a crash in between makes the client retry, and the session and cart drop the ids they hold.
 /// </summary>
-public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<ShopperState> state, PolicyCache policy) : Grain, IShopperGrain
+[GrainType("shopper")]
+public sealed partial class ShopperGrain(
+    [PersistentState("shopper")] IPersistentState<ShopperState> state,
+    PolicyCache policy,
+    DomainClock clock) : Grain, IShopperGrain
 {
-    private const int RecentEventIds = 512;
+    /// <summary>How many recent event ids each shopper remembers (the deduplication window in count).</summary>
+    public const int RecentEventIds = 512;
+
+    private readonly SerialStateWriter<ShopperState> _writer = new(state);
     private HashSet<string>? _recent;
     private int _connections;
+    private int _applying;
 
     private ShopperState S => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        S.ShopperId = Key;
+        S.ShopperId = this.GetPrimaryKeyString();
         _recent = new HashSet<string>(S.RecentEventIds, StringComparer.Ordinal);
 
         // Connections live in the gateway; after a restart the browser reconnects and says so again.
@@ -30,34 +39,82 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
         return Task.CompletedTask;
     }
 
-    public Task<ShopperDecision> Apply(StorefrontEvent e, long offset)
+    public async Task<BatchOutcome> Apply(EventBatch batch)
     {
-        // A replay of an offset this grain already holds: its effects are here, let the others decide.
-        var replay = offset >= 0 && offset <= S.LastOffset;
-        if (!replay && _recent!.Contains(e.EventId))
+        var outcome = new BatchOutcome();
+        var bySession = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
+        var byCart = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
+        var applied = new List<string>(batch.Events.Count);
+        var inBatch = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in batch.Events)
         {
-            return Task.FromResult(new ShopperDecision { Duplicate = true });
-        }
-
-        if (!replay)
-        {
-            Remember(e.EventId);
-            Update(e);
-            if (offset >= 0)
+            if (_recent!.Contains(e.EventId) || !inBatch.Add(e.EventId))
             {
-                S.LastOffset = offset;
+                outcome.Duplicates++;
+                continue;
             }
 
-            state.MarkDirty();
+            Update(e);
+            applied.Add(e.EventId);
+            Add(bySession, e.SessionId, e);
+            if (EventTypes.TouchesCart(e.Type) && CartOf(e) is { } cartId)
+            {
+                Add(byCart, cartId, e);
+            }
         }
 
-        return Task.FromResult(new ShopperDecision
+        outcome.Applied = applied.Count;
+        if (applied.Count == 0)
         {
-            CartId = CartIdFor(e),
-            Returning = S.Sessions.Count > 1 || S.Purchases > 0,
-            PastPurchases = S.Purchases,
-            PastNudgeClicks = S.NudgesClicked,
-        });
+            return outcome;
+        }
+
+        _applying++;
+        try
+        {
+            var decision = new ShopperDecision { Returning = S.Sessions.Count > 1 || S.Purchases > 0, PastPurchases = S.Purchases, PastNudgeClicks = S.NudgesClicked };
+            var key = S.ShopperId;
+            var calls = new List<Task>(bySession.Count + byCart.Count);
+            foreach (var (session, events) in bySession)
+            {
+                calls.Add(GrainFactory.GetGrain<ISessionGrain>($"{key}/{session}").Apply(new EventBatch(events), decision));
+            }
+
+            foreach (var (cart, events) in byCart)
+            {
+                calls.Add(GrainFactory.GetGrain<ICartGrain>($"{key}/{cart}").Apply(new EventBatch(events)));
+            }
+
+            await Task.WhenAll(calls);
+            foreach (var id in applied)
+            {
+                Remember(id);
+            }
+
+            await _writer.SaveAsync();
+        }
+        catch
+        {
+            // What this activation holds may now be ahead of storage; the retry starts from storage.
+            this.DeactivateOnIdle();
+            throw;
+        }
+        finally
+        {
+            _applying--;
+        }
+
+        return outcome;
+    }
+
+    private static void Add(Dictionary<string, List<StorefrontEvent>> groups, string key, StorefrontEvent e)
+    {
+        if (!groups.TryGetValue(key, out var list))
+        {
+            groups[key] = list = new List<StorefrontEvent>(4);
+        }
+
+        list.Add(e);
     }
 
     private void Remember(string eventId)
@@ -66,64 +123,26 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
         S.RecentEventIds.Add(eventId);
         if (S.RecentEventIds.Count > RecentEventIds)
         {
-            _recent.Remove(S.RecentEventIds[0]);
-            S.RecentEventIds.RemoveAt(0);
+            var drop = S.RecentEventIds.Count - RecentEventIds;
+            for (var i = 0; i < drop; i++)
+            {
+                _recent.Remove(S.RecentEventIds[i]);
+            }
+
+            S.RecentEventIds.RemoveRange(0, drop);
         }
     }
 
-    private void Update(StorefrontEvent e)
+    /// <summary>The cart an event belongs to; a nudge response names it through the nudge id.</summary>
+    private string? CartOf(StorefrontEvent e) =>
+        EventTypes.IsNudgeResponse(e.Type) ? CartOfNudge(e.Nudge!.NudgeId, S.ShopperId) : CartIdFor(e);
+
+    /// <summary>Nudge ids are "shopper/cart:stage"; the cart is recovered from the id.</summary>
+    internal static string? CartOfNudge(string nudgeId, string shopperId)
     {
-        S.FirstSeenAt = S.FirstSeenAt is { } first && first <= e.OccurredAt ? first : e.OccurredAt;
-        if (S.LastSeenAt is null || e.OccurredAt > S.LastSeenAt)
-        {
-            S.LastSeenAt = e.OccurredAt;
-            S.ActiveSessionId = e.SessionId;
-        }
-
-        if (!S.Sessions.Contains(e.SessionId))
-        {
-            S.Sessions.Add(e.SessionId);
-            if (S.Sessions.Count > 50)
-            {
-                S.Sessions.RemoveAt(0);
-            }
-        }
-
-        switch (e.Type)
-        {
-            case EventTypes.Identify:
-                S.CustomerId = e.Customer?.Id ?? S.CustomerId;
-                S.Email = e.Customer?.Email ?? S.Email;
-                break;
-            case EventTypes.Consent:
-                S.MarketingConsent = e.Consent!.Marketing;
-                break;
-            case EventTypes.AddToCart or EventTypes.RemoveFromCart or EventTypes.CartUpdate or EventTypes.CheckoutStarted or EventTypes.CheckoutStep:
-                S.ActiveCartId = CartIdFor(e);
-                S.LastCartActivityAt = Max(S.LastCartActivityAt, e.OccurredAt);
-                break;
-            case EventTypes.Purchase:
-                S.Purchases++;
-                S.PurchaseValue += e.Order!.Total;
-                if (e.CartId is null || e.CartId == S.ActiveCartId)
-                {
-                    S.ActiveCartId = null;
-                }
-
-                break;
-            case EventTypes.NudgeShown:
-                S.NudgesShown++;
-                S.PendingNudges.RemoveAll(n => n.NudgeId == e.Nudge!.NudgeId);
-                break;
-            case EventTypes.NudgeClicked:
-                S.NudgesClicked++;
-                S.PendingNudges.RemoveAll(n => n.NudgeId == e.Nudge!.NudgeId);
-                break;
-            case EventTypes.NudgeDismissed:
-                S.NudgesDismissed++;
-                S.PendingNudges.RemoveAll(n => n.NudgeId == e.Nudge!.NudgeId);
-                break;
-        }
+        var prefix = shopperId + "/";
+        var colon = nudgeId.LastIndexOf(':');
+        return nudgeId.StartsWith(prefix, StringComparison.Ordinal) && colon > prefix.Length ? nudgeId[prefix.Length..colon] : null;
     }
 
     /// <summary>
@@ -149,64 +168,25 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
     /// <summary>The cart a shopper opens when a session's cart event names none and no fresh cart is active.</summary>
     internal static string SessionCartId(string sessionId) => "c-" + sessionId;
 
-    private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
-
-    public Task<NudgePermit> RequestNudge(NudgeRequest request)
+    public async Task<NudgePermit> RequestNudge(NudgeRequest request)
     {
-        var now = Time.GetUtcNow();
-        S.NudgeTimes.RemoveAll(t => now - t > TimeSpan.FromDays(1));
-        if (S.NudgeTimes.Count >= request.FrequencyCapPerDay)
+        var permit = Decide(request);
+        // While a batch is in flight its write carries this change; writing here as well would
+        // make the batch's effects durable before its carts' are.
+        if (permit.Allowed && _applying == 0)
         {
-            return Task.FromResult(new NudgePermit { Reason = $"frequency cap: {S.NudgeTimes.Count} nudges in the last 24 h" });
+            await _writer.SaveAsync();
         }
 
-        string channel;
-        if (S.Connected)
-        {
-            channel = NudgeChannels.OnSite;
-        }
-        else if (request.Stage == "onsite")
-        {
-            return Task.FromResult(new NudgePermit { Reason = "shopper not connected for an on-site nudge" });
-        }
-        else if (!request.OffsiteAvailable)
-        {
-            return Task.FromResult(new NudgePermit { Reason = "shopper not connected and no off-site channel configured" });
-        }
-        else if (request.RequireConsentOffsite && S.MarketingConsent != true)
-        {
-            return Task.FromResult(new NudgePermit { Reason = "no marketing consent for an off-site nudge" });
-        }
-        else if (!request.OffsiteAllowedNow)
-        {
-            return Task.FromResult(new NudgePermit { Reason = "quiet hours" });
-        }
-        else
-        {
-            channel = NudgeChannels.Webhook;
-        }
-
-        S.NudgeTimes.Add(now);
-        if (channel == NudgeChannels.OnSite && S.PendingNudges.All(n => n.NudgeId != request.Nudge.NudgeId))
-        {
-            S.PendingNudges.Add(request.Nudge);
-            if (S.PendingNudges.Count > 5)
-            {
-                S.PendingNudges.RemoveAt(0);
-            }
-        }
-
-        state.MarkDirty();
-        return Task.FromResult(new NudgePermit { Allowed = true, Channel = channel, Reason = "allowed", Email = S.Email });
+        return permit;
     }
 
     public Task<List<NudgeMessage>> Connect()
     {
         _connections++;
         S.Connected = true;
-        KeepAlive(true);
-        S.LastConnectedAt = Time.GetUtcNow();
-        state.MarkDirty();
+        DelayDeactivation(Timeout.InfiniteTimeSpan);
+        S.LastConnectedAt = clock.Now;
         return Task.FromResult(S.PendingNudges.ToList());
     }
 
@@ -214,10 +194,13 @@ public sealed class ShopperGrain([PersistentState("shopper")] IPersistentState<S
     {
         _connections = Math.Max(0, _connections - 1);
         S.Connected = _connections > 0;
-        KeepAlive(S.Connected);
-        state.MarkDirty();
+        if (!S.Connected)
+        {
+            DelayDeactivation(TimeSpan.Zero);
+        }
+
         return Task.CompletedTask;
     }
 
-    public Task<ShopperState> Get() => Task.FromResult(Snapshots.Copy(S));
+    public Task<ShopperState> Get() => Task.FromResult(S);
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace CartRecovery.Model.Cli;
 
-/// <summary>"--name value" options of one subcommand; anything unknown or repeated is a usage error.</summary>
+/// <summary>"--name value" options and bare "--flag"s of one subcommand; anything unknown or repeated is a usage error.</summary>
 internal sealed class CliArguments
 {
     private readonly Dictionary<string, string> _values;
@@ -15,23 +15,34 @@ internal sealed class CliArguments
 
     public string Command { get; }
 
-    public static CliArguments Parse(string command, ReadOnlySpan<string> args, IReadOnlyCollection<string> allowed)
+    public static CliArguments Parse(string command, ReadOnlySpan<string> args, IReadOnlyCollection<string> allowed, IReadOnlyCollection<string>? flags = null)
     {
+        flags ??= [];
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
-            if (!name.StartsWith("--", StringComparison.Ordinal) || !allowed.Contains(name[2..]))
+            var key = name.StartsWith("--", StringComparison.Ordinal) ? name[2..] : "";
+            if (!allowed.Contains(key) && !flags.Contains(key))
             {
-                throw new UsageException($"{command}: unknown option '{name}' (allowed: {string.Join(", ", allowed.Select(a => "--" + a))})");
+                throw new UsageException($"{command}: unknown option '{name}' (allowed: {string.Join(", ", allowed.Concat(flags).Select(a => "--" + a))})");
             }
 
-            if (i + 1 >= args.Length)
+            string value;
+            if (flags.Contains(key))
+            {
+                value = "true";
+            }
+            else if (i + 1 >= args.Length)
             {
                 throw new UsageException($"{command}: option '{name}' needs a value");
             }
+            else
+            {
+                value = args[++i];
+            }
 
-            if (!values.TryAdd(name[2..], args[++i]))
+            if (!values.TryAdd(key, value))
             {
                 throw new UsageException($"{command}: option '{name}' given twice");
             }
@@ -45,10 +56,10 @@ internal sealed class CliArguments
 
     public string? Optional(string name) => _values.GetValueOrDefault(name);
 
-    public int Int(string name, int fallback) =>
-        Optional(name) is not { } v ? fallback
-        : int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
-        : throw new UsageException($"{Command}: --{name} '{v}' is not an integer");
+    public bool Flag(string name) => _values.ContainsKey(name);
+
+    public string[] List(string name) =>
+        Optional(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 
     public double Double(string name, double fallback) =>
         Optional(name) is not { } v ? fallback

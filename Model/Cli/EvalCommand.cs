@@ -1,20 +1,23 @@
 using System.Text.Json;
 using CartRecovery.Model.Data;
 using CartRecovery.Model.Evaluation;
-using CartRecovery.Model.Scoring;
+using CartRecovery.Model.Onnx;
 
 namespace CartRecovery.Model.Cli;
 
 /// <summary>model eval: metrics of a saved model on a labelled CSV, as one JSON line.</summary>
 internal static class EvalCommand
 {
+    public const string Usage =
+        "model eval --model MODEL.onnx --csv FILE --label COLUMN\n" +
+        "  Prints AUC, PR-AUC, log loss and the row count as one JSON line.";
+
     public static readonly string[] Options = ["model", "csv", "label"];
 
     public static int Run(CliArguments a, TextWriter stdout)
     {
-        var model = ModelFile.Load(a.Required("model"));
-        var data = DatasetLoader.LoadWithSchema(a.Required("csv"), model.Schema, a.Required("label"));
-        var m = Metrics.Evaluate(model.PredictAll(data), data.Labels);
+        var model = OnnxModel.Load(a.Required("model"));
+        var m = Evaluate(model, a.Required("csv"), a.Required("label"));
         stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["auc"] = FitCommand.NullIfNaN(m.Auc),
@@ -23,5 +26,12 @@ internal static class EvalCommand
             ["rows"] = m.Rows,
         }));
         return ModelCommand.Ok;
+    }
+
+    internal static ModelMetrics Evaluate(OnnxModel model, string csv, string label)
+    {
+        var data = DatasetLoader.LoadWithSchema(csv, model.Schema, label);
+        using var scorer = model.CreateScorer(Environment.ProcessorCount);
+        return Metrics.Evaluate(scorer.ScoreAll(data), data.Labels!);
     }
 }

@@ -2,7 +2,8 @@ namespace CartRecovery.Model.Data;
 
 /// <summary>
 /// A typed, column-major table: one float column per feature (NaN = missing) and optional 0/1 labels.
-/// Column-major because training bins and scans one feature at a time.
+/// Column-major because a CSV column is typed and encoded as a whole; <see cref="ToRowMajor"/> gives the
+/// row layout ML.NET and ONNX Runtime take.
 /// </summary>
 public sealed class Dataset
 {
@@ -59,7 +60,7 @@ public sealed class Dataset
 
     public ReadOnlySpan<float> GetColumn(int feature) => _columns[feature];
 
-    /// <summary>Copies one row in model feature order, ready for <c>GbdtModel.Predict</c>.</summary>
+    /// <summary>Copies one row in model feature order, ready for <c>OnnxScorer.Score</c>.</summary>
     public void GetRow(int row, Span<float> destination)
     {
         for (var f = 0; f < _columns.Length; f++)

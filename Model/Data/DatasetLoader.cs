@@ -13,14 +13,9 @@ public static class DatasetLoader
     public static Dataset LoadForTraining(string path, string labelColumn, IReadOnlyCollection<string>? ignoredColumns = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(labelColumn);
-        using var csv = new CsvReader(path);
-        var header = ReadHeader(csv);
-        var labelIndex = Array.IndexOf(header, labelColumn);
-        if (labelIndex < 0)
-        {
-            throw new DataFormatException($"{path}: label column '{labelColumn}' not found (columns: {string.Join(", ", header)})");
-        }
-
+        using var csv = CsvRecords.Open(path);
+        var header = csv.Header;
+        var labelIndex = csv.RequireColumn(labelColumn, "label column");
         var ignored = new HashSet<string>(ignoredColumns ?? Array.Empty<string>(), StringComparer.Ordinal);
         var featureColumns = Enumerable.Range(0, header.Length).Where(i => i != labelIndex && !ignored.Contains(header[i])).ToArray();
         if (featureColumns.Length == 0)
@@ -29,12 +24,11 @@ public static class DatasetLoader
         }
 
         var records = new List<string[]>();
-        var lines = new List<int>();
-        while (csv.ReadRecord() is { } record)
+        var lines = new List<long>();
+        while (csv.Read() is { } record)
         {
-            CheckWidth(csv, record, header.Length, records.Count + 1);
             records.Add(record);
-            lines.Add(csv.RecordLine);
+            lines.Add(csv.Line);
         }
 
         if (records.Count == 0)
@@ -45,11 +39,7 @@ public static class DatasetLoader
         var labels = new float[records.Count];
         for (var r = 0; r < records.Count; r++)
         {
-            if (!CellParser.TryParseLabel(records[r][labelIndex], out labels[r]))
-            {
-                throw new DataFormatException(
-                    $"{path}: row {r + 1} (line {lines[r]}), label column '{labelColumn}': '{records[r][labelIndex]}' is not TRUE/FALSE or 0/1");
-            }
+            labels[r] = Label(records[r][labelIndex], path, r + 1, lines[r], labelColumn);
         }
 
         var features = new FeatureInfo[featureColumns.Length];
@@ -74,83 +64,27 @@ public static class DatasetLoader
     /// </summary>
     public static Dataset LoadWithSchema(string path, DatasetSchema schema, string? labelColumn = null)
     {
-        using var csv = new CsvReader(path);
-        var header = ReadHeader(csv);
-        var positions = new int[schema.Count];
-        for (var f = 0; f < schema.Count; f++)
-        {
-            positions[f] = Array.IndexOf(header, schema.Features[f].Name);
-            if (positions[f] < 0)
-            {
-                throw new DataFormatException($"{path}: feature column '{schema.Features[f].Name}' required by the model not found");
-            }
-        }
-
-        var labelIndex = -1;
-        if (labelColumn is not null)
-        {
-            labelIndex = Array.IndexOf(header, labelColumn);
-            if (labelIndex < 0)
-            {
-                throw new DataFormatException($"{path}: label column '{labelColumn}' not found (columns: {string.Join(", ", header)})");
-            }
-        }
-
+        using var csv = CsvRecords.Open(path);
+        var positions = schema.Features.Select(f => csv.RequireColumn(f.Name, "feature column")).ToArray();
+        var labelIndex = labelColumn is null ? -1 : csv.RequireColumn(labelColumn, "label column");
         var columns = Enumerable.Range(0, schema.Count).Select(_ => new List<float>()).ToArray();
         var labels = labelIndex >= 0 ? new List<float>() : null;
-        var row = 0;
-        while (csv.ReadRecord() is { } record)
+        while (csv.Read() is { } record)
         {
-            row++;
-            CheckWidth(csv, record, header.Length, row);
             for (var f = 0; f < schema.Count; f++)
             {
-                columns[f].Add(Encode(schema.Features[f], record[positions[f]], path, row, csv.RecordLine));
+                columns[f].Add(Encode(schema.Features[f], record[positions[f]], path, csv.Row, csv.Line));
             }
 
-            if (labels is not null)
-            {
-                if (!CellParser.TryParseLabel(record[labelIndex], out var y))
-                {
-                    throw new DataFormatException(
-                        $"{path}: row {row} (line {csv.RecordLine}), label column '{labelColumn}': '{record[labelIndex]}' is not TRUE/FALSE or 0/1");
-                }
-
-                labels.Add(y);
-            }
+            labels?.Add(Label(record[labelIndex], path, csv.Row, csv.Line, labelColumn!));
         }
 
         return Dataset.Create(schema, columns.Select(c => c.ToArray()).ToArray(), labels?.ToArray(), labelColumn);
     }
 
-    private static string[] ReadHeader(CsvReader csv)
-    {
-        var header = csv.ReadRecord() ?? throw new DataFormatException($"{csv.Path}: file is empty (no header row)");
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < header.Length; i++)
-        {
-            header[i] = header[i].Trim();
-            if (header[i].Length == 0)
-            {
-                throw new DataFormatException($"{csv.Path}: header column {i + 1} has no name");
-            }
-
-            if (!seen.Add(header[i]))
-            {
-                throw new DataFormatException($"{csv.Path}: header names column '{header[i]}' twice");
-            }
-        }
-
-        return header;
-    }
-
-    private static void CheckWidth(CsvReader csv, string[] record, int width, int row)
-    {
-        if (record.Length != width)
-        {
-            throw new DataFormatException($"{csv.Path}: row {row} (line {csv.RecordLine}) has {record.Length} fields, header has {width}");
-        }
-    }
+    private static float Label(string cell, string path, int row, long line, string labelColumn) =>
+        CellParser.TryParseLabel(cell, out var y) ? y
+        : throw new DataFormatException($"{path}: row {row} (line {line}), label column '{labelColumn}': '{cell}' is not TRUE/FALSE or 0/1");
 
     private static FeatureInfo InferFeature(string name, List<string[]> records, int column)
     {
@@ -196,7 +130,7 @@ public static class DatasetLoader
         return new FeatureInfo(name, FeatureKind.Categorical, categories);
     }
 
-    private static float Encode(FeatureInfo feature, string cell, string path, int row, int line)
+    private static float Encode(FeatureInfo feature, string cell, string path, int row, long line)
     {
         if (CellParser.IsMissing(cell))
         {

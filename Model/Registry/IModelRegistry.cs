@@ -1,4 +1,4 @@
-using CartRecovery.Model.Scoring;
+using CartRecovery.Model.Onnx;
 
 namespace CartRecovery.Model.Registry;
 
@@ -11,8 +11,8 @@ public interface IModelRegistry
     /// <summary>Creates the table and indexes if missing; safe to call repeatedly and concurrently.</summary>
     Task EnsureSchemaAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Stores the model (its file bytes, metadata and validation metrics) as a candidate and returns its id.</summary>
-    Task<long> AddCandidateAsync(GbdtModel model, CancellationToken cancellationToken = default);
+    /// <summary>Stores the model (its ONNX bytes, metadata, validation metrics and feature importance) as a candidate and returns its id.</summary>
+    Task<long> AddCandidateAsync(OnnxModel model, CancellationToken cancellationToken = default);
 
     Task<ModelVersion?> GetAsync(long id, CancellationToken cancellationToken = default);
 

@@ -45,9 +45,19 @@ public sealed class PostgresModelRegistry : SqlModelRegistry
                 metrics JSONB NOT NULL,
                 status TEXT NOT NULL CHECK (status IN ('candidate', 'active', 'retired')),
                 created_at TIMESTAMPTZ NOT NULL,
-                payload TEXT NOT NULL
+                payload BYTEA NOT NULL
             );
             CREATE UNIQUE INDEX IF NOT EXISTS model_versions_single_active ON model_versions (status) WHERE status = 'active';
+
+            -- Before models were ONNX the payload was a JSON text file. Keep those rows (their metrics and history
+            -- stay readable); their bytes simply fail to load as ONNX, and the serving silo keeps its current model.
+            DO $$
+            BEGIN
+                IF (SELECT data_type FROM information_schema.columns
+                    WHERE table_schema = current_schema() AND table_name = 'model_versions' AND column_name = 'payload') = 'text' THEN
+                    ALTER TABLE model_versions ALTER COLUMN payload TYPE BYTEA USING convert_to(payload, 'UTF8');
+                END IF;
+            END $$;
             """))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken);

@@ -1,6 +1,6 @@
 using System.Data;
 using System.Data.Common;
-using CartRecovery.Model.Scoring;
+using CartRecovery.Model.Onnx;
 
 namespace CartRecovery.Model.Registry;
 
@@ -21,9 +21,9 @@ public abstract class SqlModelRegistry : IModelRegistry
 
     public abstract Task<ITrainerLock?> TryAcquireTrainerLockAsync(CancellationToken cancellationToken = default);
 
-    public async Task<long> AddCandidateAsync(GbdtModel model, CancellationToken cancellationToken = default)
+    public async Task<long> AddCandidateAsync(OnnxModel model, CancellationToken cancellationToken = default)
     {
-        var meta = model.Metadata;
+        var meta = model.Info;
         await using var conn = await OpenAsync(cancellationToken);
         await using var cmd = conn.CreateCommand();
         cmd.CommandText =
@@ -34,9 +34,9 @@ public abstract class SqlModelRegistry : IModelRegistry
         Add(cmd, "@hyper", ModelVersionJson.HyperParameters(meta.HyperParameters));
         Add(cmd, "@from", meta.TrainingFrom is { } f ? TimeValue(f) : DBNull.Value);
         Add(cmd, "@to", meta.TrainingTo is { } t ? TimeValue(t) : DBNull.Value);
-        Add(cmd, "@metrics", ModelVersionJson.Metrics(meta.Metrics));
+        Add(cmd, "@metrics", ModelVersionJson.Metrics(meta.Metrics, meta.FeatureImportance));
         Add(cmd, "@created", TimeValue(_time.GetUtcNow()));
-        Add(cmd, "@payload", ModelFile.ToJson(model));
+        Add(cmd, "@payload", model.ToBytes());
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -154,6 +154,7 @@ public abstract class SqlModelRegistry : IModelRegistry
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
+            var metrics = reader.GetString(6);
             result.Add(new ModelVersion(
                 reader.GetInt64(0),
                 reader.GetString(1),
@@ -161,10 +162,13 @@ public abstract class SqlModelRegistry : IModelRegistry
                 ModelVersionJson.ParseHyperParameters(reader.GetString(3)),
                 reader.IsDBNull(4) ? null : ReadTime(reader, 4),
                 reader.IsDBNull(5) ? null : ReadTime(reader, 5),
-                ModelVersionJson.ParseMetrics(reader.GetString(6)),
+                ModelVersionJson.ParseMetrics(metrics),
                 ModelVersionJson.ParseStatus(reader.GetString(7)),
                 ReadTime(reader, 8),
-                withPayload ? reader.GetString(9) : null));
+                withPayload ? reader.GetFieldValue<byte[]>(9) : null)
+            {
+                FeatureImportance = ModelVersionJson.ParseImportance(metrics),
+            });
         }
 
         return result;

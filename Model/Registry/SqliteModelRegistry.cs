@@ -45,7 +45,7 @@ public sealed class SqliteModelRegistry : SqlModelRegistry
                 metrics TEXT NOT NULL,
                 status TEXT NOT NULL CHECK (status IN ('candidate', 'active', 'retired')),
                 created_at TEXT NOT NULL,
-                payload TEXT NOT NULL
+                payload BLOB NOT NULL
             );
             CREATE UNIQUE INDEX IF NOT EXISTS model_versions_single_active ON model_versions (status) WHERE status = 'active';
             CREATE TABLE IF NOT EXISTS model_trainer_lock (

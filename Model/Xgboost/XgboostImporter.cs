@@ -1,18 +1,18 @@
 using System.Globalization;
 using System.Text.Json;
 using CartRecovery.Model.Data;
-using CartRecovery.Model.Scoring;
+using CartRecovery.Model.Onnx;
 
 namespace CartRecovery.Model.Xgboost;
 
 /// <summary>
-/// Reads a model saved by XGBoost's <c>Booster.save_model("x.json")</c> (gbtree, binary:logistic) into a
-/// <see cref="GbdtModel"/> whose predictions match XGBoost's: the same float32 "x &lt; split_condition" test,
-/// missing values to default_left, leaf outputs summed in float onto logit(base_score).
+/// Converts a model saved by XGBoost's <c>Booster.save_model("x.json")</c> (gbtree, binary:logistic) into an ONNX
+/// tree ensemble whose predictions match XGBoost's: the same float32 "x &lt; split_condition" test, missing
+/// values to default_left, leaf outputs summed onto logit(base_score), then the logistic function.
 /// </summary>
 public static class XgboostImporter
 {
-    public static GbdtModel Load(string path)
+    public static OnnxModel Load(string path)
     {
         byte[] bytes;
         try
@@ -27,12 +27,12 @@ public static class XgboostImporter
         return Parse(bytes, path);
     }
 
-    public static GbdtModel Parse(ReadOnlyMemory<byte> json, string source)
+    public static OnnxModel Parse(ReadOnlyMemory<byte> json, string source)
     {
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
-            return Read(doc.RootElement);
+            return Read(doc.RootElement, source);
         }
         catch (JsonException e)
         {
@@ -42,9 +42,14 @@ public static class XgboostImporter
         {
             throw new ModelFormatException($"{source}: {e.Message}", e);
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            // A value of the wrong JSON kind (a string where a number belongs, an empty feature name).
+            throw new ModelFormatException($"{source}: not an XGBoost model this converter understands: {e.Message}", e);
+        }
     }
 
-    private static GbdtModel Read(JsonElement root)
+    private static OnnxModel Read(JsonElement root, string source)
     {
         var learner = Get(root, "learner", "learner");
         var booster = Get(learner, "gradient_booster", "learner.gradient_booster");
@@ -78,28 +83,51 @@ public static class XgboostImporter
 
         // For binary:logistic base_score is a probability; XGBoost turns it into a margin in float32.
         var baseMargin = -MathF.Log((1f / baseScore) - 1f);
-        var names = FeatureNames(learner, featureCount);
-        var features = names.Select(n => new FeatureInfo(n, FeatureKind.Numeric)).ToArray();
+        if (featureCount < 1)
+        {
+            throw new ImportException($"learner.learner_model_param.num_feature is {featureCount}: a model needs at least one feature");
+        }
 
-        var trees = new List<RegressionTree>();
+        var names = FeatureNames(learner, featureCount);
+        FeatureInfo[] features;
+        try
+        {
+            features = names.Select(n => new FeatureInfo(n, FeatureKind.Numeric)).ToArray();
+            _ = new DatasetSchema(features);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ImportException($"learner.feature_names: {e.Message}");
+        }
+
+        var trees = new List<EnsembleTree>();
+        var gain = new double[featureCount];
         var treesElement = Get(Get(booster, "model", "learner.gradient_booster.model"), "trees", "learner.gradient_booster.model.trees");
+        if (treesElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new ImportException("learner.gradient_booster.model.trees is not an array");
+        }
+
         var index = 0;
         foreach (var t in treesElement.EnumerateArray())
         {
-            trees.Add(XgboostTreeReader.Read(t, $"learner.gradient_booster.model.trees[{index}]", featureCount));
+            trees.Add(XgboostTreeReader.Read(t, $"learner.gradient_booster.model.trees[{index}]", featureCount, gain));
             index++;
         }
 
-        var hyper = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["base_score"] = baseScore, ["trees"] = trees.Count };
-        var metadata = new ModelMetadata { Algorithm = "xgboost", HyperParameters = hyper };
-        try
+        if (trees.Count == 0)
         {
-            return new GbdtModel(new DatasetSchema(features), baseMargin, trees, metadata);
+            throw new ImportException("learner.gradient_booster.model.trees is empty");
         }
-        catch (Exception e) when (e is FormatException or ArgumentException)
+
+        var info = new ModelInfo
         {
-            throw new ImportException(e.Message);
-        }
+            Algorithm = "xgboost",
+            Features = features,
+            HyperParameters = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["base_score"] = baseScore, ["trees"] = trees.Count },
+            FeatureImportance = Enumerable.Range(0, featureCount).ToDictionary(i => names[i], i => gain[i], StringComparer.Ordinal),
+        };
+        return OnnxModel.FromGraph(TreeEnsembleOnnx.Write(trees, baseMargin, featureCount, "xgboost"), info, source);
     }
 
     private static string[] FeatureNames(JsonElement learner, int count)

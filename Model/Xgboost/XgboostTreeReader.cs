@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CartRecovery.Model.Scoring;
+using CartRecovery.Model.Onnx;
 
 namespace CartRecovery.Model.Xgboost;
 
@@ -9,7 +9,8 @@ namespace CartRecovery.Model.Xgboost;
 /// </summary>
 internal static class XgboostTreeReader
 {
-    public static RegressionTree Read(JsonElement t, string path, int featureCount)
+    /// <param name="gain">Per-feature total split gain, added to (XGBoost's "total_gain" importance).</param>
+    public static EnsembleTree Read(JsonElement t, string path, int featureCount, double[] gain)
     {
         var left = Ints(t, "left_children", path);
         var n = left.Length;
@@ -17,8 +18,7 @@ internal static class XgboostTreeReader
         var splitIndex = Ints(t, "split_indices", path, n);
         var condition = Floats(t, "split_conditions", path, n);
         var defaultLeft = Ints(t, "default_left", path, n);
-        var gain = t.TryGetProperty("loss_changes", out _) ? Floats(t, "loss_changes", path, n) : new float[n];
-        var cover = t.TryGetProperty("sum_hessian", out _) ? Floats(t, "sum_hessian", path, n) : new float[n];
+        var lossChange = t.TryGetProperty("loss_changes", out _) ? Floats(t, "loss_changes", path, n) : new float[n];
         if (t.TryGetProperty("split_type", out _) && Ints(t, "split_type", path, n).Any(s => s != 0))
         {
             throw new ImportException($"{path}.split_type: categorical splits are not supported");
@@ -64,26 +64,28 @@ internal static class XgboostTreeReader
 
         var m = order.Count;
         var feature = new int[m];
-        var value = new float[m];
+        var threshold = new float[m];
+        var leafValue = new float[m];
         var l = new int[m];
         var r = new int[m];
         var d = new bool[m];
-        var g = new float[m];
-        var c = new float[m];
         for (var i = 0; i < m; i++)
         {
             var src = order[i];
             var leaf = left[src] == -1;
             feature[i] = leaf ? -1 : splitIndex[src];
-            value[i] = condition[src];
+            threshold[i] = leaf ? 0 : condition[src];
+            leafValue[i] = leaf ? condition[src] : 0;
             l[i] = leaf ? -1 : map[left[src]];
             r[i] = leaf ? -1 : map[right[src]];
             d[i] = defaultLeft[src] != 0;
-            g[i] = leaf ? 0 : gain[src];
-            c[i] = cover[src];
+            if (!leaf)
+            {
+                gain[splitIndex[src]] += lossChange[src];
+            }
         }
 
-        return new RegressionTree(feature, value, l, r, d, g, c);
+        return new EnsembleTree(feature, threshold, l, r, d, leafValue);
     }
 
     private static JsonElement ArrayOf(JsonElement t, string name, string path, int? length)

@@ -1,7 +1,5 @@
-using CartRecovery.Runtime.Configuration;
-using CartRecovery.Runtime.Storage;
-using CartRecovery.Runtime.Storage.Postgres;
-using CartRecovery.Runtime.Storage.Sqlite;
+using CartRecovery.Grains.Hosting;
+using CartRecovery.Persistence.Migrations;
 
 namespace CartRecovery.Silo.Commands;
 
@@ -15,12 +13,11 @@ internal static class MigrateCommand
         try
         {
             options.Validate();
-            await using IGrainStorage storage = options.IsPostgres
-                ? new PostgresGrainStorage(options.ConnectionString!)
-                : new SqliteGrainStorage(options.SqliteConnectionString);
-            await storage.MigrateAsync(cancellationToken);
+            var provider = options.IsPostgres ? "Postgres" : "Sqlite";
+            var report = await StorageMigrator.MigrateAsync(provider, options.IsPostgres ? options.ConnectionString! : options.SqliteConnectionString, cancellationToken);
             await ModelRegistryMigration.RunAsync(options, cancellationToken);
-            Console.WriteLine($"schema at version {await storage.SchemaVersionAsync(cancellationToken)} ({storage.ProviderName})");
+            var applied = report.Applied.Count == 0 ? "nothing to apply" : "applied " + string.Join(", ", report.Applied);
+            Console.WriteLine($"schema at version {report.ToVersion} ({report.Provider}; {applied})");
             return 0;
         }
         catch (Exception e) when (e is not OperationCanceledException)

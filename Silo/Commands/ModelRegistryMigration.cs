@@ -1,5 +1,5 @@
 using CartRecovery.Model.Registry;
-using CartRecovery.Runtime.Configuration;
+using CartRecovery.Grains.Hosting;
 
 namespace CartRecovery.Silo.Commands;
 

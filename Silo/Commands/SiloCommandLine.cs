@@ -25,8 +25,21 @@ public static class SiloCommandLine
         switch (verb)
         {
             case null:
-                await SiloApp.Build(args).RunAsync();
-                return 0;
+                try
+                {
+                    await SiloApp.Build(args).RunAsync();
+                    return 0;
+                }
+                catch (Exception e) when (CartRecovery.Gateway.Hosting.OptionsProblems.Of(e) is { Count: > 0 } problems)
+                {
+                    // One line per missing or invalid setting, no stack trace.
+                    foreach (var problem in problems)
+                    {
+                        await Console.Error.WriteLineAsync("configuration: " + problem);
+                    }
+
+                    return 1;
+                }
             case "migrate":
                 return await MigrateCommand.RunAsync(rest, cts.Token);
             case "healthcheck":
@@ -34,7 +47,7 @@ public static class SiloCommandLine
             case "replay":
                 return await ReplayCommand.RunAsync(rest, cts.Token);
             case "model":
-                return await CartRecovery.Model.Cli.ModelCommand.RunAsync(rest, Console.Out, Console.Error, cts.Token);
+                return await CartRecovery.Model.Cli.ModelCommand.RunAsync(rest, Console.Out, Console.Error, CartRecovery.Grains.Scoring.FeatureSet.Names, cts.Token);
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;
@@ -50,6 +63,6 @@ public static class SiloCommandLine
           migrate        create or migrate the database schema and exit
           healthcheck    exit 0 when /health/live answers on this machine
           replay         replay a storefront log: --input FILE [--scale N] [--seed N] [--json]
-          model          fit | score | eval | import-xgboost (see `model help`)
+          model          fit | score | eval | import | import-xgboost (see `model help`)
         """;
 }

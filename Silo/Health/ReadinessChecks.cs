@@ -1,30 +1,25 @@
 using CartRecovery.Gateway.Api;
-using CartRecovery.Runtime;
-using CartRecovery.Runtime.Storage;
+using CartRecovery.Persistence;
 
 namespace CartRecovery.Silo.Health;
 
 /// <summary>Ready only while grain storage answers.</summary>
-internal sealed class StorageReadiness(IGrainStorage storage) : IReadinessCheck
+internal sealed class StorageReadiness(IGrainStateStore storage) : IReadinessCheck
 {
     public string Name => "storage";
 
     public async Task<(bool Ok, string Detail)> CheckAsync(CancellationToken cancellationToken) =>
-        await storage.PingAsync(cancellationToken) ? (true, storage.ProviderName + " reachable") : (false, storage.ProviderName + " unreachable");
+        await storage.PingAsync(cancellationToken) ? (true, "grain storage reachable") : (false, "grain storage unreachable");
 }
 
-/// <summary>
-/// A single silo must own every partition; a cluster silo is ready once it has joined (it may own
-/// none when there are more silos than partitions).
-/// </summary>
-internal sealed class PartitionReadiness(GrainRuntime runtime) : IReadinessCheck
+/// <summary>Ready once this silo is an active member of its cluster (and no longer while it shuts down).</summary>
+internal sealed class SiloReadiness(ILocalSiloDetails silo, IClusterMembershipService membership) : IReadinessCheck
 {
-    public string Name => "partitions";
+    public string Name => "silo";
 
     public Task<(bool Ok, string Detail)> CheckAsync(CancellationToken cancellationToken)
     {
-        var owned = runtime.OwnedPartitions.Count;
-        var ok = !runtime.Options.OwnAllPartitions || owned == runtime.Map.Count;
-        return Task.FromResult((ok, $"{owned} of {runtime.Map.Count} partitions owned"));
+        var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        return Task.FromResult((status == SiloStatus.Active, $"{silo.Name} {status.ToString().ToLowerInvariant()}"));
     }
 }

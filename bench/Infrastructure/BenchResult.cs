@@ -16,6 +16,10 @@ public sealed record BenchResult(
     [property: JsonPropertyName("goal")] string Goal,
     [property: JsonPropertyName("met")] bool Met)
 {
+    /// <summary>What <see cref="Baseline"/> measured (e.g. "validate-only HTTP"), so a reader need not look it up.</summary>
+    [JsonPropertyName("baseline_name")]
+    public string BaselineName { get; init; } = "";
+
     /// <summary>Further figures (latencies, memory, secondary measurements).</summary>
     [JsonPropertyName("details")]
     public Dictionary<string, double> Details { get; init; } = new();

@@ -15,8 +15,6 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     private ChildProcess(Process process) => _process = process;
 
-    public int Id => _process.Id;
-
     public static ChildProcess StartBench(IEnumerable<string> args)
     {
         var host = Environment.ProcessPath ?? "dotnet";
@@ -32,6 +30,8 @@ internal sealed class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
         }
 
+        // The gateway's GC cap is for the measured server, not for the load it talks to.
+        info.Environment.Remove(GatewayGc.Variable);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);

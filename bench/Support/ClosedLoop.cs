@@ -14,9 +14,6 @@ internal static class ClosedLoop
     {
         public double Rate => Calls / Seconds;
 
-        /// <summary>Calls per second of process CPU time: what one fully available core would do.</summary>
-        public double RatePerCore => CoresUsed > 0 ? Rate / CoresUsed : double.NaN;
-
         public double P50 => Percentile(50);
 
         public double P99 => Percentile(99);

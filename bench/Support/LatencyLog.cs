@@ -1,5 +1,3 @@
-using CartRecovery.Bench.Infrastructure;
-
 namespace CartRecovery.Bench.Support;
 
 /// <summary>
@@ -40,21 +38,6 @@ internal sealed class LatencyLog
         }
     }
 
-    /// <summary>p50 and p99 of the samples (NaN when none).</summary>
-    public (double P50, double P99) Percentiles()
-    {
-        var all = All();
-        if (all.Length == 0)
-        {
-            return (double.NaN, double.NaN);
-        }
-
-        Array.Sort(all);
-        return (Rank(all, 50), Rank(all, 99));
-    }
-
     public static double Rank(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    public static double Median(IEnumerable<double> values) => Stats.Median(values.ToArray());
 }

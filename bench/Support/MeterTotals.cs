@@ -4,8 +4,8 @@ using System.Diagnostics.Metrics;
 namespace CartRecovery.Bench.Support;
 
 /// <summary>
-/// Count and sum of the measurements of a few named instruments (e.g. <c>checkpoint_states</c>:
-/// one recording per checkpoint, value = states written). Only the named instruments are enabled.
+/// Count and sum of the measurements of a few named instruments (e.g. <c>storage_batch_size</c>:
+/// one recording per transaction, value = writes in it). Only the named instruments are enabled.
 /// </summary>
 internal sealed class MeterTotals : IDisposable
 {
@@ -40,6 +40,8 @@ internal sealed class MeterTotals : IDisposable
             t[1] += value;
         }
     }
+
+    public IEnumerable<string> Names => _totals.Keys;
 
     public (double Count, double Sum) this[string name]
     {

@@ -1,4 +1,7 @@
 using CartRecovery.Deploy.Tests.Support;
+using CartRecovery.Silo;
+using CartRecovery.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 using YamlDotNet.RepresentationModel;
 
@@ -18,10 +21,11 @@ public sealed class ChartConfigurationTests(ITestOutputHelper output)
     /// <summary>The contract's configuration (the lead's list); each must be set somewhere in the chart.</summary>
     private static readonly string[] ContractKeys =
     [
-        "Silo__Role", "Http__Port", "Http__InternalPort",
-        "Runtime__Partitions", "Runtime__SiloId", "Runtime__FlushInterval", "Runtime__OwnAllPartitions",
+        "Silo__Role", "Http__Port",
+        "Cluster__Membership", "Cluster__RedisConnectionString", "Cluster__ServiceId", "Cluster__ClusterId",
+        "Cluster__SiloPort", "Cluster__GatewayPort", "Cluster__AdvertisedAddress", "Cluster__Kubernetes",
         "Storage__Provider", "Storage__ConnectionString",
-        "Kafka__BootstrapServers", "Kafka__EventsTopic", "Kafka__NudgesTopic", "Kafka__DeadLetterTopic", "Kafka__ConsumerGroup",
+        "Kafka__BootstrapServers", "Kafka__EventsTopic", "Kafka__DeadLetterTopic", "Kafka__ConsumerGroup", "Kafka__Partitions",
         "Auth__SigningKey", "Auth__AdminUser", "Auth__AdminPassword", "Auth__ShopperTokenKey",
         "Webhook__Url", "Webhook__Secret", "Cors__AllowedOrigins__0", "ASPNETCORE_ENVIRONMENT",
     ];
@@ -38,9 +42,9 @@ public sealed class ChartConfigurationTests(ITestOutputHelper output)
         }
 
         Assert.Empty(keys.LoadErrors);
-        Assert.NotNull(keys.Resolve("Runtime__Partitions"));
+        Assert.NotNull(keys.Resolve("Silo__Role"));
         Assert.NotNull(keys.Resolve("Storage__Provider"));
-        Assert.Null(keys.Resolve("Runtime__NoSuchSetting"));
+        Assert.Null(keys.Resolve("Storage__NoSuchSetting"));
     }
 
     [Fact]
@@ -117,6 +121,62 @@ public sealed class ChartConfigurationTests(ITestOutputHelper output)
         foreach (var role in new[] { "both", "silo", "gateway" })
         {
             Assert.True(ConfigurationKeys.CanBind(type!, role), $"Silo__Role={role} does not bind to {type!.Name}");
+        }
+    }
+
+    /// <summary>
+    /// The cluster roles as the application's own validators see them: each cluster-mode preset's silo and gateway
+    /// environment (secrets and downward-API fields given sample values) binds to <see cref="ClusterSettings"/> and
+    /// <see cref="SiloOptions"/> with no problem, on Redis membership.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ValuesFiles))]
+    public void TheApplicationAcceptsTheClusterSettingsOfEachRole(string file)
+    {
+        var values = ChartTests.Merged(file);
+        if (Yaml.Scalar(values, "mode") != "cluster")
+        {
+            return;
+        }
+
+        foreach (var (template, role) in new[] { ("silo-statefulset.yaml", "silo"), ("gateway-deployment.yaml", "gateway") })
+        {
+            var container = ChartTests.Containers().Single(c => c.Template == template && Yaml.Find(c.Container, "livenessProbe") is not null).Container;
+            var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var env in ChartTests.EnvEntries(container))
+            {
+                var name = Yaml.Scalar(env, "name")!;
+                if (Yaml.Scalar(env, "value") is { } raw)
+                {
+                    var token = Chart.Token(raw);
+                    settings[name] = token is null ? raw : token.ValuesPath is { } path ? Yaml.Scalar(values, path) : null;
+                }
+                else if (Yaml.Scalar(env, "valueFrom.fieldRef.fieldPath") is { } field)
+                {
+                    settings[name] = field == "status.podIP" ? "10.1.2.3" : "pod";
+                }
+                else if (Yaml.Find(env, "valueFrom.secretKeyRef") is not null)
+                {
+                    settings[name] = name == "Cluster__RedisConnectionString" ? "redis:6379" : "secret";
+                }
+            }
+
+            settings["Silo__Role"] ??= role; // the StatefulSet's role is a template variable (both in embedded mode)
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(settings.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value)))
+                .Build();
+            var cluster = configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+            var silo = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+
+            Assert.Equal(role, silo.Role);
+            Assert.True(cluster.UsesRedis, $"{file}: {template} does not use Redis membership");
+            var problems = silo.Problems(cluster).Concat(cluster.Problems()).ToArray();
+            Assert.True(problems.Length == 0, $"{file}: {template}: " + string.Join("; ", problems));
+            if (role == "silo")
+            {
+                Assert.Equal("10.1.2.3", cluster.AdvertisedAddress);
+                Assert.Equal(Yaml.Bool(values, "cluster.kubernetesHosting.enabled"), cluster.Kubernetes);
+            }
         }
     }
 

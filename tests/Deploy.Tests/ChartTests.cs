@@ -17,6 +17,13 @@ public sealed partial class ChartTests(ITestOutputHelper output)
 
     private static readonly string[] WorkloadKinds = ["Deployment", "StatefulSet", "Job"];
 
+    /// <summary>HostOptions.ShutdownTimeout of the application (SiloApp): the longest a graceful stop takes.</summary>
+    private const int HostShutdownSeconds = 40;
+
+    private const string PodName = Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNameEnvironmentVariable;
+    private const string PodNamespace = Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNamespaceEnvironmentVariable;
+    private const string PodIp = Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable;
+
     public static TheoryData<string> ManifestTemplates()
     {
         var data = new TheoryData<string>();
@@ -126,14 +133,19 @@ public sealed partial class ChartTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SiloReplicasAreGuardedAgainstExceedingPartitions()
+    public void NothingOfThePartitionOwnershipTopologyIsLeft()
     {
-        var text = Chart.Templates["silo-statefulset.yaml"];
-        var guard = GuardRegex().Match(text);
-        Assert.True(guard.Success, "silo-statefulset.yaml must `fail` when .Values.silo.replicas > .Values.runtime.partitions");
-
-        var hpa = Chart.Templates["silo-hpa.yaml"];
-        Assert.Matches(HpaGuardRegex(), hpa);
+        // Orleans does membership, placement and the grain directory: no partition count bounds the
+        // silos, and gateways call grains over Orleans, not an internal HTTP port of the silos.
+        Assert.False(Yaml.Exists(Chart.Values, "runtime"), "values.yaml still declares runtime.* (partition ownership)");
+        Assert.False(Yaml.Exists(Chart.Values, "ports.internal"), "values.yaml still declares ports.internal (gateway -> silo HTTP forwarding)");
+        foreach (var (file, text) in Chart.Templates)
+        {
+            Assert.DoesNotContain(".Values.runtime", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("runtime.partitions", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Http__Internal", text, StringComparison.Ordinal);
+            Assert.False(InternalPortRegex().IsMatch(text), $"{file} still names the silos' internal HTTP port");
+        }
     }
 
     [Theory]
@@ -141,11 +153,10 @@ public sealed partial class ChartTests(ITestOutputHelper output)
     public void PresetsRespectTheirOwnGuards(string file)
     {
         var values = Merged(file);
-        var partitions = Yaml.Int(values, "runtime.partitions");
-        Assert.InRange(Yaml.Int(values, "silo.replicas"), 1, partitions);
+        Assert.True(Yaml.Int(values, "silo.replicas") >= 1);
         if (Yaml.Bool(values, "silo.autoscaling.enabled"))
         {
-            Assert.InRange(Yaml.Int(values, "silo.autoscaling.maxReplicas"), Yaml.Int(values, "silo.autoscaling.minReplicas"), partitions);
+            Assert.True(Yaml.Int(values, "silo.autoscaling.maxReplicas") >= Yaml.Int(values, "silo.autoscaling.minReplicas"));
         }
 
         if (Yaml.Scalar(values, "mode") == "embedded")
@@ -155,6 +166,23 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         else
         {
             Assert.Equal("postgres", Yaml.Scalar(values, "storage.provider")?.ToLowerInvariant());
+
+            // the ids become pod labels (orleans/serviceId, orleans/clusterId): the chart's own regexMatch guard
+            foreach (var key in new[] { "cluster.serviceId", "cluster.clusterId" })
+            {
+                Assert.Matches(LabelValueRegex(), Yaml.Scalar(values, key) ?? "");
+            }
+
+            long[] ports = [Yaml.Int(values, "cluster.siloPort"), Yaml.Int(values, "cluster.gatewayPort"), Yaml.Int(values, "ports.http")];
+            Assert.Equal(3, ports.Distinct().Count());
+        }
+
+        foreach (var path in ((YamlSequenceNode)Yaml.Find(values, "ingress.paths")!).Children.Select(c => ((YamlScalarNode)c).Value ?? ""))
+        {
+            Assert.StartsWith("/", path);
+            Assert.NotEqual("", path.TrimEnd('/'));
+            Assert.False(path.TrimEnd('/') is "/metrics" or "/health" || path.StartsWith("/metrics/", StringComparison.Ordinal) || path.StartsWith("/health/", StringComparison.Ordinal),
+                $"{file}: ingress.paths publishes {path}");
         }
 
         Assert.Contains(Yaml.Scalar(values, "environment"), new[] { "Development", "Staging", "Production" });
@@ -177,8 +205,13 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         Assert.Null(Yaml.Find(values, "containerSecurityContext.capabilities.add"));
         Assert.Equal("RuntimeDefault", Yaml.Scalar(values, "containerSecurityContext.seccompProfile.type"));
 
-        // a silo needs time to leave the consumer group, checkpoint and commit (up to ~30 s)
-        Assert.True(Yaml.Int(values, "silo.terminationGracePeriodSeconds") >= 40, "silo.terminationGracePeriodSeconds must cover the ~30 s drain");
+        // a silo leaves the cluster, deactivates its grains (writing their state) and finishes its storage
+        // writes within the host's 40 s shutdown timeout, after the preStop sleep
+        var siloGrace = Yaml.Int(values, "silo.terminationGracePeriodSeconds");
+        Assert.True(siloGrace >= 45, "silo.terminationGracePeriodSeconds must be at least 45 s");
+        Assert.True(Yaml.Int(values, "silo.preStopSleepSeconds") > 0, "silos sleep in preStop so endpoints drop them before the drain");
+        Assert.True(siloGrace >= Yaml.Int(values, "silo.preStopSleepSeconds") + HostShutdownSeconds,
+            $"silo.terminationGracePeriodSeconds must cover silo.preStopSleepSeconds + {HostShutdownSeconds} s of graceful shutdown");
         Assert.True(Yaml.Int(values, "gateway.terminationGracePeriodSeconds") > Yaml.Int(values, "gateway.preStopSleepSeconds"));
     }
 
@@ -198,8 +231,15 @@ public sealed partial class ChartTests(ITestOutputHelper output)
             Assert.Contains(mounts.Children.OfType<YamlMappingNode>(), m => Yaml.Scalar(m, "mountPath") == "/tmp");
             var volumes = Assert.IsType<YamlSequenceNode>(Yaml.Find(pod, "volumes"));
             Assert.Contains(volumes.Children.OfType<YamlMappingNode>(), v => Yaml.Scalar(v, "name") == "tmp" && Yaml.Find(v, "emptyDir") is not null);
-            Assert.Equal("false", ResolveToken(Yaml.Scalar(pod, "automountServiceAccountToken") ?? ""));
+
+            // only silos with Orleans' Kubernetes hosting get an API token (the expansion keeps that branch)
+            var automount = Yaml.Scalar(pod, "automountServiceAccountToken");
+            Assert.Equal(template == "silo-statefulset.yaml" ? "true" : "false", automount);
         }
+
+        Assert.Matches(SiloTokenOnlyWithKubernetesHostingRegex(), Chart.Templates["silo-statefulset.yaml"]);
+        Assert.Matches(KubernetesHostingVariableRegex(), Chart.Templates["silo-statefulset.yaml"]);
+        Assert.Matches(KubernetesHostingDefineRegex(), Chart.Templates["_helpers.tpl"]);
     }
 
     [Fact]
@@ -229,21 +269,114 @@ public sealed partial class ChartTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SilosDeclareTheInternalPortAndTheHeadlessServiceExposesIt()
+    public void SilosDeclareTheOrleansPortsAndTheHeadlessServiceExposesThem()
     {
-        var silo = Containers().Single(c => c.Template == "silo-statefulset.yaml" && Yaml.Scalar(c.Container, "name") == "silo").Container;
+        Assert.Equal("11111", Yaml.Scalar(Chart.Values, "cluster.siloPort"));
+        Assert.Equal("30000", Yaml.Scalar(Chart.Values, "cluster.gatewayPort"));
+
+        var silo = ServerContainer("silo-statefulset.yaml");
         var ports = DeclaredPorts(silo);
-        Assert.True(ports.ContainsKey("internal"));
-        Assert.Equal(EnvValuePath(silo, "Http__InternalPort"), ports["internal"]);
+        Assert.Equal("cluster.siloPort", ports.GetValueOrDefault("silo"));
+        Assert.Equal("cluster.gatewayPort", ports.GetValueOrDefault("orleans-gateway"));
+        Assert.Equal("cluster.siloPort", EnvValuePath(silo, "Cluster__SiloPort"));
+        Assert.Equal("cluster.gatewayPort", EnvValuePath(silo, "Cluster__GatewayPort"));
+        Assert.All(ports.Keys.Where(k => !char.IsDigit(k[0])), name => Assert.InRange(name.Length, 1, 15));
+
+        // gateways are Orleans clients: they listen on no Orleans port
+        var gatewayPorts = DeclaredPorts(ServerContainer("gateway-deployment.yaml"));
+        Assert.False(gatewayPorts.ContainsKey("silo") || gatewayPorts.ContainsKey("orleans-gateway"), "gateways must not declare Orleans ports");
 
         var service = Chart.Documents("silo-service.yaml").Single();
         Assert.Equal("None", Yaml.Scalar(service, "spec.clusterIP"));
         var servicePorts = Assert.IsType<YamlSequenceNode>(Yaml.Find(service, "spec.ports")).Children.OfType<YamlMappingNode>().ToArray();
-        Assert.Contains(servicePorts, p => Yaml.Scalar(p, "targetPort") == "internal");
-        Assert.Contains(servicePorts, p => Yaml.Scalar(p, "targetPort") == "http");
+        foreach (var (name, path) in new[] { ("silo", "cluster.siloPort"), ("orleans-gateway", "cluster.gatewayPort"), ("http", "ports.http") })
+        {
+            var port = servicePorts.SingleOrDefault(p => Yaml.Scalar(p, "targetPort") == name);
+            Assert.True(port is not null, $"the headless Service does not expose the container port {name}");
+            Assert.Equal(path, Chart.Token(Yaml.Scalar(port!, "port") ?? "")?.ValuesPath);
+        }
 
         var statefulSet = Chart.Documents("silo-statefulset.yaml").Single();
         Assert.Equal(Chart.Token(Yaml.Scalar(service, "metadata.name")!)?.Expression, Chart.Token(Yaml.Scalar(statefulSet, "spec.serviceName")!)?.Expression);
+        Assert.Equal("silo", Child(Assert.IsType<YamlMappingNode>(Yaml.Find(service, "spec.selector")), "app.kubernetes.io/component"));
+    }
+
+    [Fact]
+    public void SilosAndGatewaysJoinOneOrleansClusterThroughRedis()
+    {
+        var silo = ServerContainer("silo-statefulset.yaml");
+        var gateway = ServerContainer("gateway-deployment.yaml");
+        foreach (var container in new[] { silo, gateway })
+        {
+            Assert.Equal("Redis", EnvLiteral(container, "Cluster__Membership"));
+            Assert.Equal("cluster.serviceId", EnvValuePath(container, "Cluster__ServiceId"));
+            Assert.Equal("cluster.clusterId", EnvValuePath(container, "Cluster__ClusterId"));
+            Assert.Equal("secrets.keys.redisConnectionString", Chart.Token(EnvField(container, "Cluster__RedisConnectionString", "valueFrom.secretKeyRef.key") ?? "")?.ValuesPath);
+        }
+
+        // what only a silo needs: its address, its ports, Kubernetes hosting
+        foreach (var name in new[] { "Cluster__SiloPort", "Cluster__GatewayPort", "Cluster__AdvertisedAddress", "Cluster__Kubernetes", PodName, PodNamespace, PodIp })
+        {
+            Assert.DoesNotContain(EnvEntries(gateway), e => Yaml.Scalar(e, "name") == name);
+        }
+
+        var gatewayLabels = Assert.IsType<YamlMappingNode>(Yaml.Find(Chart.Documents("gateway-deployment.yaml").Single(), "spec.template.metadata.labels"));
+        Assert.Equal("gateway", Child(gatewayLabels, "app.kubernetes.io/component"));
+        Assert.Null(Child(gatewayLabels, Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ServiceIdLabel)); // the hosting agent would list gateways as unknown silos
+    }
+
+    [Fact]
+    public void SilosTakeTheirIdentityFromTheDownwardApiAndCarryTheOrleansLabels()
+    {
+        var silo = ServerContainer("silo-statefulset.yaml");
+        Assert.Equal("status.podIP", EnvField(silo, "Cluster__AdvertisedAddress", "valueFrom.fieldRef.fieldPath"));
+        Assert.Equal("cluster.kubernetesHosting.enabled", EnvValuePath(silo, "Cluster__Kubernetes"));
+
+        // the names Orleans' KubernetesHostingOptions reads
+        Assert.Equal("metadata.name", EnvField(silo, PodName, "valueFrom.fieldRef.fieldPath"));
+        Assert.Equal("metadata.namespace", EnvField(silo, PodNamespace, "valueFrom.fieldRef.fieldPath"));
+        Assert.Equal("status.podIP", EnvField(silo, PodIp, "valueFrom.fieldRef.fieldPath"));
+
+        // ... and the labels its agent selects the cluster's pods by, equal to Cluster__ServiceId/ClusterId
+        var labels = Assert.IsType<YamlMappingNode>(Yaml.Find(Chart.Documents("silo-statefulset.yaml").Single(), "spec.template.metadata.labels"));
+        Assert.Equal("cluster.serviceId", Chart.Token(Child(labels, Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ServiceIdLabel) ?? "")?.ValuesPath);
+        Assert.Equal("cluster.clusterId", Chart.Token(Child(labels, Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ClusterIdLabel) ?? "")?.ValuesPath);
+
+        // ORLEANS_SERVICE_ID / ORLEANS_CLUSTER_ID would override Cluster__ServiceId/ClusterId behind the labels' back
+        foreach (var (_, container, _) in Containers())
+        {
+            Assert.DoesNotContain(EnvEntries(container), e => Yaml.Scalar(e, "name") is Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ServiceIdEnvironmentVariable
+                or Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ClusterIdEnvironmentVariable);
+        }
+    }
+
+    [Fact]
+    public void OnlyTheSilosAccountMayReadWatchAndDeletePods()
+    {
+        var docs = Chart.Documents("rbac.yaml");
+        var role = docs.Single(d => Yaml.Scalar(d, "kind") == "Role");
+        var rule = Assert.IsType<YamlMappingNode>(Assert.IsType<YamlSequenceNode>(Yaml.Find(role, "rules")).Children.Single());
+        Assert.Equal<string>([""], Strings(rule, "apiGroups"));
+        Assert.Equal<string>(["pods"], Strings(rule, "resources"));
+        Assert.Equal(new[] { "delete", "get", "list", "patch", "watch" }, Strings(rule, "verbs").Order());
+
+        var binding = docs.Single(d => Yaml.Scalar(d, "kind") == "RoleBinding");
+        Assert.Equal("Role", Yaml.Scalar(binding, "roleRef.kind"));
+        Assert.Equal(Chart.Token(Yaml.Scalar(role, "metadata.name")!)?.Expression, Chart.Token(Yaml.Scalar(binding, "roleRef.name")!)?.Expression);
+        var subject = Assert.IsType<YamlMappingNode>(Assert.IsType<YamlSequenceNode>(Yaml.Find(binding, "subjects")).Children.Single());
+        Assert.Equal("ServiceAccount", Yaml.Scalar(subject, "kind"));
+
+        // the subject is the account the silos run as, and not the gateways' one
+        var siloAccount = Chart.Token(Yaml.Scalar(Chart.Documents("silo-statefulset.yaml").Single(), "spec.template.spec.serviceAccountName")!)?.Expression;
+        var gatewayAccount = Chart.Token(Yaml.Scalar(Chart.Documents("gateway-deployment.yaml").Single(), "spec.template.spec.serviceAccountName")!)?.Expression;
+        Assert.Equal(siloAccount, Chart.Token(Yaml.Scalar(subject, "name")!)?.Expression);
+        Assert.NotEqual(siloAccount, gatewayAccount);
+        var accounts = Chart.Documents("serviceaccount.yaml").Select(d => Chart.Token(Yaml.Scalar(d, "metadata.name")!)?.Expression).ToArray();
+        Assert.Contains(siloAccount, accounts);
+        Assert.Contains(gatewayAccount, accounts);
+
+        // rendered with Kubernetes hosting on (and rbac.create) only
+        Assert.Matches(RbacConditionRegex(), Chart.Templates["rbac.yaml"]);
     }
 
     [Fact]
@@ -263,6 +396,16 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         Assert.Equal("gateway", RoleOf("gateway-deployment.yaml"));
         Assert.Equal("$role", RoleOf("silo-statefulset.yaml"));
         Assert.Matches(RoleTernaryRegex(), Chart.Templates["silo-statefulset.yaml"]);
+
+        // the migrate job and the embedded init container read storage only: no role, cluster or auth settings
+        var migrations = Containers().Where(c => Yaml.Scalar(c.Container, "name") == "migrate").ToArray();
+        Assert.Equal(["migrate-job.yaml", "silo-statefulset.yaml"], migrations.Select(c => c.Template).Order());
+        foreach (var (_, container, _) in migrations)
+        {
+            var names = EnvEntries(container).Select(e => Yaml.Scalar(e, "name")!).ToArray();
+            Assert.Contains("Storage__Provider", names);
+            Assert.DoesNotContain(names, n => n.StartsWith("Cluster__", StringComparison.Ordinal) || n.StartsWith("Auth__", StringComparison.Ordinal) || n == "Silo__Role");
+        }
 
         static string RoleOf(string template)
         {
@@ -300,12 +443,11 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         Assert.Contains("Pods:signalr_connections", gatewayMetrics);
         Assert.Equal("Deployment", Yaml.Scalar(gateway, "spec.scaleTargetRef.kind"));
 
+        // silos scale on CPU alone: no partition count or consumer lag bounds them any more
         var silo = Chart.Documents("silo-hpa.yaml").Single();
-        var siloMetrics = MetricsOf(silo);
-        Assert.Contains("Resource:cpu", siloMetrics);
-        Assert.Contains("External:kafka_consumer_lag", siloMetrics);
-        Assert.Equal("kafka_consumer_lag", Yaml.Scalar(Chart.Values, "silo.autoscaling.consumerLag.metricName"));
+        Assert.Equal<string>(["Resource:cpu"], MetricsOf(silo));
         Assert.Equal("StatefulSet", Yaml.Scalar(silo, "spec.scaleTargetRef.kind"));
+        Assert.DoesNotContain("fail", Chart.Templates["silo-hpa.yaml"], StringComparison.Ordinal);
 
         static string[] MetricsOf(YamlMappingNode hpa) =>
             Assert.IsType<YamlSequenceNode>(Yaml.Find(hpa, "spec.metrics")).Children.OfType<YamlMappingNode>()
@@ -336,6 +478,14 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         Assert.Equal("RollingUpdate", Yaml.Scalar(statefulSet, "spec.updateStrategy.type"));
         Assert.NotNull(Yaml.Find(statefulSet, "spec.template.spec.terminationGracePeriodSeconds"));
 
+        // endpoints drop a pod before SIGTERM starts its drain
+        foreach (var (template, values) in new[] { ("gateway-deployment.yaml", "gateway.preStopSleepSeconds"), ("silo-statefulset.yaml", "silo.preStopSleepSeconds") })
+        {
+            var command = Assert.IsType<YamlSequenceNode>(Yaml.Find(ServerContainer(template), "lifecycle.preStop.exec.command")).Children.Cast<YamlScalarNode>().ToArray();
+            Assert.Equal("sleep", command[0].Value);
+            Assert.Equal(values, Chart.Token(command[1].Value ?? "")?.ValuesPath);
+        }
+
         foreach (var workload in new[] { deployment, statefulSet })
         {
             var spread = Assert.IsType<YamlSequenceNode>(Yaml.Find(workload, "spec.template.spec.topologySpreadConstraints"));
@@ -353,28 +503,91 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         var types = Assert.IsType<YamlSequenceNode>(Yaml.Find(deny, "spec.policyTypes")).Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToArray();
         Assert.Equal(["Ingress", "Egress"], types);
 
-        // silos: the internal port is open to gateways and silos only
-        var silo = policies.Single(p => Rules(p, "ingress").Any(r => RulePorts(r).Contains("internal")));
-        var internalRule = Rules(silo, "ingress").Single(r => RulePorts(r).Contains("internal"));
-        Assert.Equal(2, Assert.IsType<YamlSequenceNode>(Yaml.Find(internalRule, "from")).Children.Count);
+        var siloPort = Yaml.Scalar(Chart.Values, "cluster.siloPort")!;
+        var gatewayPort = Yaml.Scalar(Chart.Values, "cluster.gatewayPort")!;
+        var silo = PolicyOf(policies, "silo");
+        var gateway = PolicyOf(policies, "gateway");
 
-        // gateways: public port in, silos' internal port out
-        var gateway = policies.Single(p => p != silo && Rules(p, "ingress").Any(r => RulePorts(r).Contains("http")));
-        Assert.Contains(Rules(gateway, "egress"), r => RulePorts(r).Contains("internal") && Yaml.Find(r, "to") is YamlSequenceNode);
-        Assert.Contains(Rules(gateway, "egress"), r => RulePorts(r).Contains(Yaml.Scalar(Chart.Values, "networkPolicy.postgres.port")!));
+        // silos: the silo-to-silo port from silos only, the Orleans gateway port from gateways and silos
+        var siloIngress = Rules(silo, "ingress");
+        Assert.Equal<string>(["silo"], PeerComponents(siloIngress.Single(r => RulePorts(r).Contains(siloPort)), "from"));
+        Assert.Equal<string>(["gateway", "silo"], PeerComponents(siloIngress.Single(r => RulePorts(r).Contains(gatewayPort)), "from").Order());
+        Assert.All(siloIngress, r => Assert.True(Yaml.Find(r, "from") is YamlSequenceNode { Children.Count: > 0 }, "a silo ingress rule admits any source"));
 
-        // PostgreSQL and Kafka egress for silos
         var siloEgress = Rules(silo, "egress");
-        Assert.Contains(siloEgress, r => RulePorts(r).Contains(Yaml.Scalar(Chart.Values, "networkPolicy.postgres.port")!));
-        Assert.Contains(siloEgress, r => RulePorts(r).Contains("53"));
+        var toSilos = siloEgress.Single(r => PeerComponents(r, "to").Contains("silo"));
+        Assert.Equal<string>([siloPort], RulePorts(toSilos));
+        Assert.Equal<string>(["silo"], PeerComponents(toSilos, "to"));
+        foreach (var port in new[] { "networkPolicy.redis.port", "networkPolicy.postgres.port" }.Select(p => Yaml.Scalar(Chart.Values, p)!).Append("53"))
+        {
+            Assert.Contains(siloEgress, r => RulePorts(r).Contains(port));
+        }
 
-        static YamlMappingNode[] Rules(YamlMappingNode policy, string direction) =>
-            Yaml.Find(policy, "spec." + direction) is YamlSequenceNode rules ? rules.Children.OfType<YamlMappingNode>().ToArray() : [];
+        // Kafka, the Kubernetes API (hosting) and webhooks: port lists the expansion leaves as one templated entry each
+        Assert.Equal(7, siloEgress.Length);
+        var siloPolicyText = Chart.Templates["networkpolicy.yaml"].Split("\n---").Single(d => d.Contains("componentName\" $silo", StringComparison.Ordinal));
+        Assert.Matches(SiloKubernetesApiEgressRegex(), siloPolicyText);
+        Assert.Contains("include \"cart-recovery.np.kafkaEgress\"", siloPolicyText, StringComparison.Ordinal);
 
-        static string[] RulePorts(YamlMappingNode rule) =>
-            Yaml.Find(rule, "ports") is YamlSequenceNode ports
-                ? ports.Children.OfType<YamlMappingNode>().Select(p => ResolveToken(Yaml.Scalar(p, "port") ?? "")).ToArray()
-                : [];
+        // gateways: the public port in; out, the silos' Orleans gateway port and nothing else of theirs
+        Assert.Contains(Rules(gateway, "ingress"), r => RulePorts(r).Contains("http"));
+        var gatewayEgress = Rules(gateway, "egress");
+        var toSilosFromGateway = gatewayEgress.Single(r => PeerComponents(r, "to").Contains("silo"));
+        Assert.Equal<string>([gatewayPort], RulePorts(toSilosFromGateway));
+        Assert.DoesNotContain(gatewayEgress, r => RulePorts(r).Contains(siloPort));
+        foreach (var port in new[] { "networkPolicy.redis.port", "networkPolicy.postgres.port" }.Select(p => Yaml.Scalar(Chart.Values, p)!).Append("53"))
+        {
+            Assert.Contains(gatewayEgress, r => RulePorts(r).Contains(port));
+        }
+
+        Assert.Equal(5, gatewayEgress.Length); // silos, DNS, Redis, PostgreSQL, Kafka: no Kubernetes API, no webhooks
+
+        // the migrate job: DNS and PostgreSQL only
+        var migrate = PolicyOf(policies, "migrate");
+        Assert.Empty(Rules(migrate, "ingress"));
+        Assert.Equal(new[] { "53", Yaml.Scalar(Chart.Values, "networkPolicy.postgres.port")! }.Order(), Rules(migrate, "egress").SelectMany(RulePorts).Distinct().Order());
+    }
+
+    [Fact]
+    public void MetricsAreScrapedOnlyByTheMonitoringPeersAndNeverPublished()
+    {
+        var metricsFrom = Assert.IsType<YamlSequenceNode>(Yaml.Find(Chart.Values, "networkPolicy.metricsFrom"));
+        Assert.NotEmpty(metricsFrom.Children);
+        var expected = Yaml.Emit(metricsFrom, 0);
+        Assert.True(Yaml.Find(Chart.Values, "networkPolicy.ingressFrom") is YamlSequenceNode { Children.Count: 0 }, "the checks below assume values.yaml leaves networkPolicy.ingressFrom empty");
+
+        var policies = Chart.Documents("networkpolicy.yaml");
+
+        // silos: port http only for the monitoring peers
+        var siloHttp = Rules(PolicyOf(policies, "silo"), "ingress").Where(r => RulePorts(r).Contains("http")).ToArray();
+        var siloMetrics = Assert.Single(siloHttp);
+        Assert.Equal(expected, Yaml.Emit(Assert.IsType<YamlSequenceNode>(Yaml.Find(siloMetrics, "from")), 0));
+
+        // gateways: the public rule (ingressFrom, empty in values.yaml: any source) and the metrics rule,
+        // which carries the monitoring peers and never stands without them
+        var gatewayHttp = Rules(PolicyOf(policies, "gateway"), "ingress").Where(r => RulePorts(r).Contains("http")).ToArray();
+        Assert.Equal(2, gatewayHttp.Length);
+        Assert.Single(gatewayHttp, r => Yaml.Find(r, "from") is null);
+        var gatewayMetrics = Assert.Single(gatewayHttp, r => Yaml.Find(r, "from") is not null);
+        Assert.Equal(expected, Yaml.Emit(Assert.IsType<YamlSequenceNode>(Yaml.Find(gatewayMetrics, "from")), 0));
+        Assert.Matches(MetricsRuleGuardRegex(), Chart.DefineBody("cart-recovery.np.metricsIngress"));
+
+        // the Ingress routes only the listed prefixes and refuses any that would publish /metrics or /health
+        var ingress = Chart.Documents("ingress.yaml").Single();
+        var paths = Assert.IsType<YamlSequenceNode>(Yaml.Find(Assert.IsType<YamlSequenceNode>(Yaml.Find(ingress, "spec.rules")).Children.OfType<YamlMappingNode>().Single(), "http.paths"))
+            .Children.OfType<YamlMappingNode>().ToArray();
+        var path = Assert.Single(paths); // one entry per ingress.paths item (a range)
+        Assert.Equal("$path", Chart.Token(Yaml.Scalar(path, "path")!)?.Expression);
+        Assert.Equal("Prefix", Yaml.Scalar(path, "pathType"));
+        Assert.Matches(IngressPathsRangeRegex(), Chart.Templates["ingress.yaml"]);
+        Assert.Matches(IngressPathGuardRegex(), Chart.Templates["ingress.yaml"]);
+
+        var published = Assert.IsType<YamlSequenceNode>(Yaml.Find(Chart.Values, "ingress.paths")).Children.Select(c => ((YamlScalarNode)c).Value).ToArray();
+        Assert.DoesNotContain("/", published);
+        Assert.DoesNotContain("/metrics", published);
+        Assert.Contains("/v1", published);
+        Assert.Contains("/hubs", published);
+        Assert.Contains("/dashboard", published); // admin-only Orleans Dashboard, published on purpose (docs/operations.md)
     }
 
     [Fact]
@@ -427,7 +640,7 @@ public sealed partial class ChartTests(ITestOutputHelper output)
     [Fact]
     public void SecretSettingsComeOnlyFromSecretKeyRefs()
     {
-        string[] secretKeys = ["Storage__ConnectionString", "Auth__SigningKey", "Auth__AdminPassword", "Auth__ShopperTokenKey", "Auth__IngestKey", "Webhook__Secret"];
+        string[] secretKeys = ["Storage__ConnectionString", "Cluster__RedisConnectionString", "Auth__SigningKey", "Auth__AdminPassword", "Auth__ShopperTokenKey", "Auth__IngestKey", "Webhook__Secret", "Kafka__SaslPassword"];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (template, container, _) in Containers())
         {
@@ -492,6 +705,45 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The server container of a workload template (the one with probes).</summary>
+    private static YamlMappingNode ServerContainer(string template) =>
+        Containers().Single(c => c.Template == template && Yaml.Find(c.Container, "livenessProbe") is not null).Container;
+
+    private static YamlMappingNode Env(YamlMappingNode container, string envName)
+    {
+        var entry = EnvEntries(container).SingleOrDefault(e => Yaml.Scalar(e, "name") == envName);
+        Assert.True(entry is not null, $"container {Yaml.Scalar(container, "name")} does not set {envName}");
+        return entry!;
+    }
+
+    private static string? EnvLiteral(YamlMappingNode container, string envName) => Yaml.Scalar(Env(container, envName), "value");
+
+    private static string? EnvField(YamlMappingNode container, string envName, string path) => Yaml.Scalar(Env(container, envName), path);
+
+    private static string[] Strings(YamlMappingNode node, string path) =>
+        Assert.IsType<YamlSequenceNode>(Yaml.Find(node, path)).Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToArray();
+
+    /// <summary>The NetworkPolicy whose podSelector picks one component's pods.</summary>
+    private static YamlMappingNode PolicyOf(IEnumerable<YamlMappingNode> policies, string component) =>
+        policies.Single(p => Yaml.Find(p, "spec.podSelector.matchLabels") is YamlMappingNode labels && Child(labels, "app.kubernetes.io/component") == component);
+
+    private static YamlMappingNode[] Rules(YamlMappingNode policy, string direction) =>
+        Yaml.Find(policy, "spec." + direction) is YamlSequenceNode rules ? rules.Children.OfType<YamlMappingNode>().ToArray() : [];
+
+    private static string[] RulePorts(YamlMappingNode rule) =>
+        Yaml.Find(rule, "ports") is YamlSequenceNode ports
+            ? ports.Children.OfType<YamlMappingNode>().Select(p => ResolveToken(Yaml.Scalar(p, "port") ?? "")).ToArray()
+            : [];
+
+    /// <summary>The components of this release a rule's peers select (pod selectors without a namespace selector).</summary>
+    private static string[] PeerComponents(YamlMappingNode rule, string direction) =>
+        Yaml.Find(rule, direction) is YamlSequenceNode peers
+            ? peers.Children.OfType<YamlMappingNode>()
+                .Where(p => Yaml.Find(p, "namespaceSelector") is null && Yaml.Find(p, "ipBlock") is null)
+                .Select(p => Yaml.Find(p, "podSelector.matchLabels") is YamlMappingNode labels ? Child(labels, "app.kubernetes.io/component") ?? "?" : "?")
+                .ToArray()
+            : [];
+
     internal static IEnumerable<YamlMappingNode> EnvEntries(YamlMappingNode container) =>
         Yaml.Find(container, "env") is YamlSequenceNode env
             ? env.Children.OfType<YamlMappingNode>().Where(e => Yaml.Find(e, "name") is YamlScalarNode)
@@ -519,12 +771,8 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         return result;
     }
 
-    private static string? EnvValuePath(YamlMappingNode container, string envName)
-    {
-        var entry = EnvEntries(container).SingleOrDefault(e => Yaml.Scalar(e, "name") == envName);
-        Assert.True(entry is not null, $"container {Yaml.Scalar(container, "name")} does not set {envName}");
-        return Chart.Token(Yaml.Scalar(entry!, "value") ?? "")?.ValuesPath;
-    }
+    private static string? EnvValuePath(YamlMappingNode container, string envName) =>
+        Chart.Token(EnvLiteral(container, envName) ?? "")?.ValuesPath;
 
     private static string? Child(YamlMappingNode map, string key) =>
         map.Children.TryGetValue(new YamlScalarNode(key), out var node) ? (node as YamlScalarNode)?.Value : null;
@@ -571,11 +819,37 @@ public sealed partial class ChartTests(ITestOutputHelper output)
     [GeneratedRegex(@"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")]
     private static partial Regex SemVerRegex();
 
-    [GeneratedRegex(@"\{\{-?\s*if\s+gt\s+\(int\s+\.Values\.silo\.replicas\)\s+\(int\s+\.Values\.runtime\.partitions\)\s*\}\}\s*\{\{-?\s*fail\b")]
-    private static partial Regex GuardRegex();
+    [GeneratedRegex(@"(?m)^\s*-?\s*name:\s*internal\s*$|targetPort:\s*internal\b|port:\s*internal\b")]
+    private static partial Regex InternalPortRegex();
 
-    [GeneratedRegex(@"\{\{-?\s*if\s+gt\s+\(int\s+\$a\.maxReplicas\)\s+\(int\s+\.Values\.runtime\.partitions\)\s*\}\}\s*\{\{-?\s*fail\b")]
-    private static partial Regex HpaGuardRegex();
+    /// <summary>A Kubernetes label value, as the chart's regexMatch guard checks cluster.serviceId/clusterId.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")]
+    private static partial Regex LabelValueRegex();
+
+    [GeneratedRegex(@"\{\{-?\s*if\s+\$k8s\s*-?\}\}\s*(?:#[^\n]*\s*)*automountServiceAccountToken:\s*true\s*\{\{-?\s*else\s*-?\}\}\s*automountServiceAccountToken:\s*false\s*\{\{-?\s*end\s*-?\}\}")]
+    private static partial Regex SiloTokenOnlyWithKubernetesHostingRegex();
+
+    [GeneratedRegex(@"\$k8s\s*:=\s*include\s+""cart-recovery\.kubernetesHosting""\s+\.")]
+    private static partial Regex KubernetesHostingVariableRegex();
+
+    [GeneratedRegex(@"define\s+""cart-recovery\.kubernetesHosting""\s*-?\}\}\s*\{\{-?\s*if\s+and\s+\(eq\s+\.Values\.mode\s+""cluster""\)\s+\.Values\.cluster\.kubernetesHosting\.enabled\s*\}\}true\{\{\s*end\s*\}\}")]
+    private static partial Regex KubernetesHostingDefineRegex();
+
+    [GeneratedRegex(@"\{\{-?\s*if\s+and\s+\.Values\.rbac\.create\s+\(include\s+""cart-recovery\.kubernetesHosting""\s+\.\)\s*\}\}")]
+    private static partial Regex RbacConditionRegex();
+
+    [GeneratedRegex(@"\{\{-?\s*if\s+include\s+""cart-recovery\.kubernetesHosting""\s+\.\s*\}\}\s*\{\{-?\s*include\s+""cart-recovery\.np\.kubernetesApiEgress""")]
+    private static partial Regex SiloKubernetesApiEgressRegex();
+
+    [GeneratedRegex(@"^\s*\{\{-?\s*if\s+\.Values\.networkPolicy\.metricsFrom\s*\}\}")]
+    private static partial Regex MetricsRuleGuardRegex();
+
+    [GeneratedRegex(@"\{\{-?\s*range\s+\$path\s*:=\s*\$i\.paths\s*\}\}\s*-\s*path:\s*\{\{\s*\$path\s*\}\}")]
+    private static partial Regex IngressPathsRangeRegex();
+
+    /// <summary>The guard that fails the rendering for "/", "/metrics" and "/health" prefixes.</summary>
+    [GeneratedRegex(@"(?s)\{\{-?\s*range\s+\$path\s*:=\s*\$i\.paths\s*\}\}\s*\{\{-?\s*if\s+or\s+[^}]*""/metrics""[^}]*""/health""[^}]*\}\}\s*\{\{-?\s*fail\b")]
+    private static partial Regex IngressPathGuardRegex();
 
     [GeneratedRegex(@"include\s+""cart-recovery\.env""\s+\(dict\s+""root""\s+\.\s+""role""\s+(?<role>""\w+""|\$\w+)\)")]
     private static partial Regex RoleArgRegex();

@@ -11,9 +11,9 @@ public sealed partial class PrometheusRulesTests
     [
         "CartRecoveryHighErrorRate",
         "CartRecoveryHighLatencyP99",
-        "CartRecoveryConsumerLagHigh",
         "CartRecoveryNoActiveSilos",
-        "CartRecoveryCheckpointFailures",
+        "CartRecoveryStorageTransactionFailures",
+        "CartRecoveryGrainCallErrors",
     ];
 
     [RequiresToolFact("promtool", "apt-get install prometheus")]

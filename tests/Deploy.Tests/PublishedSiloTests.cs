@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using CartRecovery.Deploy.Tests.Support;
-using CartRecovery.Kafka.Mock;
 using CartRecovery.TestSupport;
 using Npgsql;
 using Xunit.Abstractions;
@@ -99,13 +98,13 @@ public sealed class PublishedSiloTests : IDisposable
         {
             await AssertLiveAsync(process, "both");
             Assert.True(await process.WaitForOkAsync("/health/ready", StartTimeout),
-                "role both (embedded: SQLite, in-process bus, all partitions owned) never became ready on /health/ready");
+                "role both (embedded: SQLite, events applied in process) never became ready on /health/ready");
             var metrics = await process.GetAsync("/metrics");
             await AssertCleanStopAsync(process, "both");
 
             Assert.Equal(HttpStatusCode.OK, metrics.Status);
             Assert.Equal("text/plain", metrics.ContentType);
-            Assert.Contains("silo_owned_partitions", metrics.Body, StringComparison.Ordinal);
+            Assert.Contains("process_resident_memory_bytes", metrics.Body, StringComparison.Ordinal);
         }
         catch
         {
@@ -115,59 +114,86 @@ public sealed class PublishedSiloTests : IDisposable
     }
 
     /// <summary>
-    /// The chart's cluster topology on one machine: the migrate job, then a silo (Silo__Role=silo,
-    /// Runtime__OwnAllPartitions=false: Kafka assigns partitions) and a gateway (Silo__Role=gateway),
-    /// both on PostgreSQL and the same Kafka cluster, each on its own ports.
+    /// kill -9 of the embedded silo right after the store got its answer: on restart every
+    /// acknowledged event is there, and the cart deadline that passed while the process was down
+    /// fires from its durable reminder within 2 s of the restart, without any request for the cart.
     /// </summary>
     [Fact]
-    public async Task ClusterSiloAndGatewayStartBecomeReadyAndStopOnSigterm()
+    public async Task AfterKill9EveryAcknowledgedEventIsKeptAndAMissedDeadlineFiresSoonAfterTheRestart()
     {
         _silo.EnsurePublished();
-        var values = HelmChart.Repository.Values;
-        using var kafka = MockKafkaCluster.Start(brokers: 1);
-        kafka.CreateTopic(Yaml.Scalar(values, "kafka.eventsTopic")!, (int)Yaml.Int(values, "runtime.partitions"));
-        kafka.CreateTopic(Yaml.Scalar(values, "kafka.nudgesTopic")!, 4);
-        kafka.CreateTopic(Yaml.Scalar(values, "kafka.deadLetterTopic")!, 1);
+        var db = Path.Combine(_temp, "state.db");
+        await MigrateAsync(SqliteEnvironment(db), "before start");
+        var env = ServerEnvironment(SqliteEnvironment(db), "both", out var port);
+        env["Auth__IngestKey"] = "deploy-tests-ingest-key";
+        env["Policy__OnsiteDelaySeconds"] = "2";
+        env["Policy__AbandonAfterSeconds"] = "3";
+        env["Policy__MinCartValue"] = "0";
+        env["Policy__ControlFraction"] = "0";
 
-        var database = new PostgresDatabase();
-        await database.InitializeAsync();
+        var at = DateTimeOffset.UtcNow;
+        var events = string.Join(",", Enumerable.Range(0, 20).Select(i =>
+            $$$"""{"event_id":"k{{{i}}}","type":"add_to_cart","shopper_id":"crash","session_id":"s1","cart_id":"c1","occurred_at":"{{{at:O}}}","item":{"sku":"sku-{{{i}}}","price":10,"quantity":1}}"""));
+        await using (var first = SiloProcess.Start(_silo.EntryPath, _temp, env, port))
+        {
+            await AssertLiveAsync(first, "both");
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/v1/events") { Content = new StringContent("[" + events + "]", System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Api-Key", env["Auth__IngestKey"]);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await first.KillAsync();
+        }
+
+        // Down past the abandon deadline (3 s after the adds) and the reminder behind it.
+        var wait = at + TimeSpan.FromSeconds(5) - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        await using var second = SiloProcess.Start(_silo.EntryPath, _temp, env, port);
         try
         {
-            var storage = PublishedSilo.ImageEnvironment(_temp);
-            storage["Storage__Provider"] = "Postgres";
-            storage["Storage__ConnectionString"] = database.ConnectionString;
-            storage["Kafka__BootstrapServers"] = kafka.BootstrapServers;
-            await MigrateAsync(storage, "the pre-install hook");
-
-            var siloEnv = ServerEnvironment(storage, "silo", out var siloPort);
-            siloEnv["Runtime__OwnAllPartitions"] = "false";
-            siloEnv["Http__InternalUrl"] = "http://127.0.0.1:" + siloEnv["Http__InternalPort"];
-            var gatewayEnv = ServerEnvironment(storage, "gateway", out var gatewayPort);
-
-            await using var silo = SiloProcess.Start(_silo.EntryPath, _temp, siloEnv, siloPort);
-            await using var gateway = SiloProcess.Start(_silo.EntryPath, _temp, gatewayEnv, gatewayPort);
-            try
+            await AssertLiveAsync(second, "both");
+            var live = System.Diagnostics.Stopwatch.StartNew();
+            var token = await AdminTokenAsync(port, env);
+            System.Text.Json.JsonElement cart;
+            do
             {
-                await AssertLiveAsync(silo, "silo");
-                await AssertLiveAsync(gateway, "gateway");
-                Assert.True(await silo.WaitForOkAsync("/health/ready", StartTimeout), "the silo never became ready (storage, partitions, Kafka)");
-                Assert.True(await gateway.WaitForOkAsync("/health/ready", StartTimeout), "the gateway never became ready (storage, Kafka)");
+                cart = await GetCartAsync(port, token, "crash", "c1");
+            }
+            while (cart.GetProperty("stage").GetString() != "abandoned" && live.Elapsed < TimeSpan.FromSeconds(10) && await Task.Delay(100).ContinueWith(_ => true));
 
-                await AssertCleanStopAsync(gateway, "gateway");
-                await AssertCleanStopAsync(silo, "silo");
-            }
-            catch
-            {
-                _output.WriteLine("=== silo ===\n" + Tail(silo.Output));
-                _output.WriteLine("=== gateway ===\n" + Tail(gateway.Output));
-                throw;
-            }
+            Assert.Equal(20, cart.GetProperty("lines").GetArrayLength());
+            Assert.Equal("abandoned", cart.GetProperty("stage").GetString());
+            Assert.True(live.Elapsed < TimeSpan.FromSeconds(2.5), $"abandoned {live.Elapsed.TotalSeconds:0.0} s after the restarted silo was live");
+            await AssertCleanStopAsync(second, "both");
         }
-        finally
+        catch
         {
-            NpgsqlConnection.ClearAllPools();
-            await database.DisposeAsync();
+            _output.WriteLine(Tail(second.Output));
+            throw;
         }
+    }
+
+    private static async Task<string> AdminTokenAsync(int port, IReadOnlyDictionary<string, string?> env)
+    {
+        using var http = new HttpClient();
+        var body = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string?> { ["username"] = env.GetValueOrDefault("Auth__AdminUser") ?? "admin", ["password"] = env["Auth__AdminPassword"] });
+        using var response = await http.PostAsync($"http://127.0.0.1:{port}/v1/auth/login", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+    }
+
+    private static async Task<System.Text.Json.JsonElement> GetCartAsync(int port, string token, string shopper, string cart)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/v1/carts/{cart}?shopper_id={shopper}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     [Fact]
@@ -243,8 +269,6 @@ public sealed class PublishedSiloTests : IDisposable
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["Silo__Role"] = role;
         env["Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        env["Http__InternalPort"] = PublishedSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        env["Runtime__SiloId"] = $"cr-cart-recovery-{role}-0";
         env["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         env["Auth__AdminPassword"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
         env["Auth__ShopperTokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -252,16 +276,21 @@ public sealed class PublishedSiloTests : IDisposable
         return env;
     }
 
-    /// <summary>Environment variables of the chart's silo container whose values come from values.yaml (infrastructure ones left out).</summary>
+    /// <summary>
+    /// Environment variables of the chart's silo container whose values come from values.yaml, infrastructure ones left
+    /// out: storage, Kafka's brokers, the role, and the cluster section (Redis membership, fixed Orleans ports, Kubernetes
+    /// hosting), which the caller's role decides (both = localhost clustering).
+    /// </summary>
     private static IEnumerable<(string Name, string Value)> ChartEnvironment()
     {
         var chart = HelmChart.Repository;
         var silo = ChartTests.Containers().First(c => c.Template == "silo-statefulset.yaml").Container;
-        string[] infrastructure = ["Storage__Provider", "Storage__ConnectionString", "Kafka__BootstrapServers", "Runtime__OwnAllPartitions", "Http__InternalUrl", "Silo__Role"];
+        string[] infrastructure = ["Storage__Provider", "Storage__ConnectionString", "Kafka__BootstrapServers", "Silo__Role"];
         foreach (var env in ChartTests.EnvEntries(silo))
         {
             var name = Yaml.Scalar(env, "name")!;
-            if (infrastructure.Contains(name) || Yaml.Find(env, "value") is not YamlScalarNode { Value: { } raw })
+            if (infrastructure.Contains(name) || name.StartsWith("Cluster__", StringComparison.Ordinal) ||
+                Yaml.Find(env, "value") is not YamlScalarNode { Value: { } raw })
             {
                 continue;
             }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using CartRecovery.Gateway.Auth;
+using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Tests.Support;
 
 namespace CartRecovery.Gateway.Tests;
@@ -155,31 +157,71 @@ public sealed class AdminApiTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Equal(HttpStatusCode.NotFound, (await app.GetAsync("v1/shoppers/no-such-shopper", admin)).Status);
     }
 
-    [Fact]
-    public async Task Shopper_token_endpoint_issues_visitor_ids_and_checks_requested_ones()
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
-        var anonymous = await app.SendAsync(HttpMethod.Post, "v1/shopper-token", json: "{}");
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    /// <summary>A shopper token with the app's key that expired <paramref name="ago"/> (it lived an hour).</summary>
+    private static string ExpiredToken(string shopperId, TimeSpan ago) => new TokenService(
+        new AuthOptions { SigningKey = GatewayApp.SigningKey, ShopperTokenLifetime = TimeSpan.FromHours(1) },
+        development: false,
+        new FixedTime(DateTimeOffset.UtcNow - ago - TimeSpan.FromHours(1))).IssueShopper(shopperId).Token;
+
+    private Task<ApiResponse> RequestShopperTokenAsync(string? bearer = null, string body = "{}") =>
+        app.SendAsync(HttpMethod.Post, "v1/shopper-token", bearer: bearer, json: body);
+
+    [Fact]
+    public async Task Shopper_token_endpoint_gives_new_visitors_a_fresh_id_and_renews_only_with_proof()
+    {
+        var anonymous = await RequestShopperTokenAsync();
         Assert.Equal(HttpStatusCode.OK, anonymous.Status);
         var visitor = anonymous.Json.GetProperty("shopper_id").GetString()!;
+        var token = anonymous.Json.GetProperty("token").GetString()!;
         Assert.Matches("^v-[0-9a-f]{32}$", visitor);
         Assert.True(anonymous.Json.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow);
-        var again = await app.SendAsync(HttpMethod.Post, "v1/shopper-token", json: "{}");
-        Assert.NotEqual(visitor, again.Json.GetProperty("shopper_id").GetString());
+        Assert.NotEqual(visitor, (await RequestShopperTokenAsync()).Json.GetProperty("shopper_id").GetString());
 
-        // A remembered visitor id gets a token for that id; the token works on the hub.
-        var remembered = await app.SendAsync(HttpMethod.Post, "v1/shopper-token", json: $"{{\"shopper_id\":\"{visitor}\"}}");
-        Assert.Equal(visitor, remembered.Json.GetProperty("shopper_id").GetString());
-        await using (var hub = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", remembered.Json.GetProperty("token").GetString()))
+        // Naming a visitor id proves nothing: not someone else's, not one never issued.
+        foreach (var named in new[] { visitor, "v-" + Guid.NewGuid().ToString("N"), "customer-42" })
         {
+            var claimed = await RequestShopperTokenAsync(body: new JsonObject { ["shopper_id"] = named }.ToJsonString());
+            Assert.True(claimed.Status == HttpStatusCode.Unauthorized, $"{named}: {claimed}");
+            Assert.StartsWith("authorization", claimed.Error, StringComparison.Ordinal);
+        }
+
+        // Renewal with the current token, or one expired within the renewal window: the same visitor.
+        foreach (var (kind, proof) in new[] { ("current", token), ("expired an hour ago", ExpiredToken(visitor, TimeSpan.FromHours(1))) })
+        {
+            var renewed = await RequestShopperTokenAsync(bearer: proof);
+            Assert.True(renewed.Status == HttpStatusCode.OK, $"{kind}: {renewed}");
+            Assert.Equal(visitor, renewed.Json.GetProperty("shopper_id").GetString());
+            await using var hub = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", renewed.Json.GetProperty("token").GetString());
             Assert.True(hub.IsOpen);
         }
 
-        foreach (var bad in new[] { "a/b", new string('x', 129), "tab\there" })
+        Assert.Equal(visitor, (await RequestShopperTokenAsync(bearer: token, body: $"{{\"shopper_id\":\"{visitor}\"}}")).Json.GetProperty("shopper_id").GetString());
+
+        // Not renewed: expired too long ago, signed elsewhere or by a store backend (it renews its own), not a shopper token.
+        var store = Jwt.Sign(Jwt.ShopperClaims(visitor), GatewayApp.ShopperTokenKey);
+        foreach (var (kind, proof) in new[]
         {
-            var response = await app.SendAsync(HttpMethod.Post, "v1/shopper-token", json: new JsonObject { ["shopper_id"] = bad }.ToJsonString());
-            Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-            Assert.StartsWith("shopper_id", response.Error, StringComparison.Ordinal);
+            ("expired two days ago", ExpiredToken(visitor, TimeSpan.FromDays(2))),
+            ("other key", Jwt.Sign(Jwt.ShopperClaims(visitor), "some-other-deployment-signing-key-0123456789")),
+            ("store-minted", store),
+            ("admin token", await app.AdminTokenAsync()),
+            ("garbage", "garbage"),
+        })
+        {
+            var refused = await RequestShopperTokenAsync(bearer: proof);
+            Assert.True(refused.Status == HttpStatusCode.Unauthorized, $"{kind}: {refused}");
+            Assert.StartsWith("authorization", refused.Error, StringComparison.Ordinal);
         }
+
+        // A token renews its own shopper only.
+        var other = await RequestShopperTokenAsync(bearer: token, body: new JsonObject { ["shopper_id"] = "v-" + Guid.NewGuid().ToString("N") }.ToJsonString());
+        Assert.Equal(HttpStatusCode.Forbidden, other.Status);
+        Assert.StartsWith("shopper_id", other.Error, StringComparison.Ordinal);
     }
 
     [Fact]

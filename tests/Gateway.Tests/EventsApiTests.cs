@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Tests.Support;
+using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Tests;
 
@@ -196,6 +199,79 @@ public sealed class EventsApiTests(GatewayApp app) : IClassFixture<GatewayApp>
         // A different event id for the same item does count.
         Assert.Equal(HttpStatusCode.OK, (await app.PostEventsAsync(Events.AddToCart(shopper, "cart-d", sku: "DUP", quantity: 1))).Status);
         Assert.Equal(3, Events.Quantity((await app.GetCartAsync(shopper, "cart-d"))!.Value));
+    }
+
+    private static JsonObject Purchase(string shopperId, string cartId, double total) =>
+        Events.With(Events.Make("purchase", shopperId, cartId), "order", new JsonObject { ["order_id"] = Events.NewId("o"), ["total"] = total, ["currency"] = "EUR", ["skus"] = new JsonArray("SKU-1") });
+
+    private static JsonObject Backdated(JsonObject e, TimeSpan by)
+    {
+        e["occurred_at"] = (DateTimeOffset.UtcNow - by).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        return e;
+    }
+
+    [Fact]
+    public async Task A_browser_cannot_claim_revenue_or_move_the_clock()
+    {
+        var shopper = NewShopper("browser");
+        var token = await app.ShopperTokenAsync(shopper);
+
+        // A purchase with a shopper token is refused by field, alone or in a batch.
+        var refused = await app.PostEventsAsShopperAsync(Purchase(shopper, "cart-b", 99_999), token);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        var error = Assert.Single(refused.Json.GetProperty("rejected").EnumerateArray());
+        Assert.Equal("type", error.GetProperty("field").GetString());
+        Assert.Contains("purchases come from the store backend", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // A backdated add to cart is timed when the gateway receives it.
+        var received = DateTimeOffset.UtcNow;
+        var mixed = await app.PostEventsAsShopperAsync(Events.Batch(
+            Backdated(Events.AddToCart(shopper, "cart-b", price: 400), TimeSpan.FromHours(2)),
+            Purchase(shopper, "cart-b", 400),
+            Events.PageView(shopper)), token);
+        Assert.Equal(HttpStatusCode.OK, mixed.Status);
+        Assert.Equal(2, mixed.Json.GetProperty("accepted").GetInt32());
+        Assert.Equal([(1, "type")], mixed.Json.GetProperty("rejected").EnumerateArray().Select(r => (r.GetProperty("index").GetInt32(), r.GetProperty("field").GetString())));
+
+        var cart = (await app.GetCartAsync(shopper, "cart-b"))!.Value;
+        var lastActivity = cart.GetProperty("last_activity_at").GetDateTimeOffset();
+        Assert.True(lastActivity >= received.AddSeconds(-1) && lastActivity <= DateTimeOffset.UtcNow.AddSeconds(1), $"last_activity_at {lastActivity:O}, received {received:O}");
+        Assert.All(cart.GetProperty("events").EnumerateArray(), e => Assert.True(e.GetProperty("at").GetDateTimeOffset() >= received.AddSeconds(-1)));
+        Assert.True(!cart.TryGetProperty("abandoned_at", out var abandoned) || abandoned.ValueKind == JsonValueKind.Null, $"abandoned at {abandoned}");
+        Assert.DoesNotContain(cart.GetProperty("stage").GetString(), new[] { "abandoned", "purchased", "recovered" });
+
+        // The store backend (ingest key) keeps its times and reports purchases.
+        var backend = NewShopper("backend");
+        var at = DateTimeOffset.UtcNow.AddHours(-2);
+        var add = Events.AddToCart(backend, "cart-k", price: 30);
+        add["occurred_at"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(HttpStatusCode.OK, (await app.PostEventsAsync(add)).Status);
+        var kept = (await app.GetCartAsync(backend, "cart-k"))!.Value.GetProperty("created_at").GetDateTimeOffset();
+        Assert.True((kept - at).Duration() < TimeSpan.FromSeconds(1), $"created_at {kept:O}, sent {at:O}");
+        var bought = await app.PostEventsAsync(Purchase(backend, "cart-k", 30));
+        Assert.Equal(1, bought.Json.GetProperty("accepted").GetInt32());
+    }
+
+    [Fact]
+    public async Task Every_event_of_a_batch_costs_one_of_the_shoppers_budget()
+    {
+        var limits = app.Service<IOptions<LimitsOptions>>().Value;
+        var burst = limits.EventsPerShopperPerSecond * 10;
+        var shopper = NewShopper("cost");
+        var token = await app.ShopperTokenAsync(shopper);
+        JsonArray Views(int n) => new(Enumerable.Range(0, n).Select(_ => (JsonNode)Events.PageView(shopper)).ToArray());
+
+        // More events than the burst in one request never pass, and take nothing of the budget.
+        var tooMany = await app.PostEventsAsShopperAsync(Views(burst + 1), token);
+        Assert.True(tooMany.Status == HttpStatusCode.TooManyRequests, tooMany.ToString()[..Math.Min(300, tooMany.ToString().Length)]);
+        Assert.StartsWith("shopper_id", tooMany.Error, StringComparison.Ordinal);
+
+        var whole = await app.PostEventsAsShopperAsync(Views(burst), token);
+        Assert.Equal(HttpStatusCode.OK, whole.Status);
+        Assert.Equal(burst, whole.Json.GetProperty("accepted").GetInt32());
+
+        // The burst is spent: a few more within the same second are refused.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await app.PostEventsAsShopperAsync(Views(limits.EventsPerShopperPerSecond), token)).Status);
     }
 
     /// <summary>A readable stream that does not report its length, so HttpClient sends it chunked.</summary>

@@ -1,5 +1,7 @@
 using System.Net;
+using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Tests.Support;
+using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Tests;
 
@@ -100,6 +102,28 @@ public sealed class HttpSurfaceTests(GatewayApp app) : IClassFixture<GatewayApp>
     }
 
     [Fact]
+    public async Task Forwarded_headers_from_an_untrusted_peer_are_ignored()
+    {
+        // No Http:TrustedProxies here: whatever X-Forwarded-For says, the client is the socket's
+        // peer, so naming a new address each time does not buy a new visitor-token budget.
+        var limit = app.Service<IOptions<LimitsOptions>>().Value.VisitorTokensPerIpPerMinute;
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < limit + 3 && !statuses.Contains(HttpStatusCode.TooManyRequests); i++)
+        {
+            var response = await app.SendAsync(HttpMethod.Post, "v1/shopper-token", json: "{}", headers: new Dictionary<string, string>
+            {
+                ["X-Forwarded-For"] = $"198.51.100.{i + 1}",
+                ["X-Forwarded-Proto"] = "https",
+            });
+            statuses.Add(response.Status);
+        }
+
+        // The budget's worth pass (a few more at most: the bucket refills smoothly), then 429.
+        var passed = statuses.Count(s => s == HttpStatusCode.OK);
+        Assert.True(statuses[^1] == HttpStatusCode.TooManyRequests && passed >= limit, string.Join(",", statuses.Select(s => (int)s)));
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer_with_their_checks()
     {
         var live = await app.GetAsync("health/live");
@@ -111,7 +135,7 @@ public sealed class HttpSurfaceTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Equal("ready", ready.Json.GetProperty("status").GetString());
         var checks = ready.Json.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c);
         Assert.Contains("storage", checks.Keys);
-        Assert.Contains("partitions", checks.Keys);
+        Assert.Contains("silo", checks.Keys);
         Assert.All(checks.Values, c =>
         {
             Assert.True(c.GetProperty("ok").GetBoolean());

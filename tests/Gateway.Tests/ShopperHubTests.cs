@@ -7,6 +7,7 @@ using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Nudges;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Tests;
 
@@ -215,8 +216,8 @@ public sealed class ShopperHubTests(GatewayApp app) : IClassFixture<GatewayApp>
         await SyncAsync(hub);
 
         // The browser stays connected but sends nothing for longer than Runtime:CollectionAge
-        // (15 min by default): the idle shopper activation is collected. Collect it now.
-        await app.Service<CartRecovery.Runtime.GrainRuntime>().CollectIdleAsync(TimeSpan.Zero);
+        // (15 min by default): Orleans collects idle activations then. Ask for a collection now.
+        await app.Service<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
         // The store backend reports an add to cart; the cart goes idle a second later.
         Assert.Equal(200, (int)(await app.PostEventsAsync(Events.AddToCart(shopper, cart, price: 35))).Status);
@@ -232,7 +233,7 @@ public sealed class ShopperHubTests(GatewayApp app) : IClassFixture<GatewayApp>
     [Fact]
     public async Task Oversize_message_cuts_that_connection_only()
     {
-        var limit = app.Service<LimitsOptions>().MaxHubMessageBytes;
+        var limit = app.Service<IOptions<LimitsOptions>>().Value.MaxHubMessageBytes;
         var bystander = NewShopper("big-ok");
         var offender = NewShopper("big-bad");
         await using var calm = await app.ConnectShopperAsync(bystander);
@@ -255,7 +256,7 @@ public sealed class ShopperHubTests(GatewayApp app) : IClassFixture<GatewayApp>
     [Fact]
     public async Task Flooding_gets_rate_limit_errors_then_a_disconnect_without_hurting_another_client()
     {
-        var limits = app.Service<LimitsOptions>();
+        var limits = app.Service<IOptions<LimitsOptions>>().Value;
         var burst = limits.EventsPerShopperPerSecond * 10;
         var bystander = NewShopper("flood-ok");
         var flooder = NewShopper("flood-bad");
@@ -330,9 +331,55 @@ public sealed class ShopperHubTests(GatewayApp app) : IClassFixture<GatewayApp>
     }
 
     [Fact]
+    public async Task Hub_events_cannot_claim_revenue_or_move_the_clock()
+    {
+        var shopper = NewShopper("hub-clock");
+        await using var hub = await app.ConnectShopperAsync(shopper);
+        var purchase = Events.With(Events.Make("purchase", shopper, "cart-hc"), "order", new JsonObject { ["order_id"] = "o-hub", ["total"] = 5000, ["currency"] = "EUR", ["skus"] = new JsonArray("SKU-1") });
+        var refused = await hub.InvokeAsync("Track", purchase);
+        Assert.Equal(0, refused.GetProperty("accepted").GetInt32());
+        var error = Assert.Single(refused.GetProperty("rejected").EnumerateArray());
+        Assert.Equal("type", error.GetProperty("field").GetString());
+        Assert.Contains("purchases come from the store backend", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        var received = DateTimeOffset.UtcNow;
+        var backdated = Events.AddToCart(shopper, "cart-hc", price: 300);
+        backdated["occurred_at"] = received.AddHours(-3).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var batch = await hub.InvokeAsync("TrackBatch", Events.Batch(backdated, purchase));
+        Assert.Equal(1, batch.GetProperty("accepted").GetInt32());
+        Assert.Equal(1, Assert.Single(batch.GetProperty("rejected").EnumerateArray()).GetProperty("index").GetInt32());
+        var cart = (await app.GetCartAsync(shopper, "cart-hc"))!.Value;
+        var lastActivity = cart.GetProperty("last_activity_at").GetDateTimeOffset();
+        Assert.True(lastActivity >= received.AddSeconds(-1), $"last_activity_at {lastActivity:O}, received {received:O}");
+    }
+
+    [Fact]
+    public async Task A_hub_batch_larger_than_the_burst_is_refused_whole()
+    {
+        var limits = app.Service<IOptions<LimitsOptions>>().Value;
+        var burst = limits.EventsPerShopperPerSecond * 10;
+        var shopper = "hb-" + Guid.NewGuid().ToString("N")[..8];
+        await using var hub = await app.ConnectShopperAsync(shopper);
+
+        // Small events, so that the batch stays under the message size limit.
+        var at = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        JsonArray Views(int n, string prefix) => new(Enumerable.Range(0, n)
+            .Select(i => (JsonNode)new JsonObject { ["event_id"] = $"{prefix}{i}", ["type"] = "page_view", ["shopper_id"] = shopper, ["session_id"] = "s", ["occurred_at"] = at })
+            .ToArray());
+        var big = Views(burst + 10, "b");
+        Assert.True(big.ToJsonString().Length < limits.MaxHubMessageBytes);
+
+        var refused = await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync("TrackBatch", big));
+        Assert.Contains("rate limit", refused.Message, StringComparison.Ordinal);
+
+        // The refused batch took nothing: the whole burst is still there.
+        Assert.Equal(burst, (await hub.InvokeAsync("TrackBatch", Views(burst, "ok"))).GetProperty("accepted").GetInt32());
+    }
+
+    [Fact]
     public async Task Calls_whose_arguments_do_not_bind_are_refused_and_count_towards_the_disconnect()
     {
-        var limits = app.Service<LimitsOptions>();
+        var limits = app.Service<IOptions<LimitsOptions>>().Value;
         var bystander = NewShopper("unbound-ok");
         var offender = NewShopper("unbound-bad");
         await using var calm = await app.ConnectShopperAsync(bystander);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Hosting;
@@ -147,5 +148,106 @@ public sealed class TokenTests(GatewayApp app) : IClassFixture<GatewayApp>
         // Query-string tokens are for hubs only (browsers cannot set WebSocket headers).
         var viaQuery = await app.GetAsync("v1/policy?access_token=" + Uri.EscapeDataString(await app.AdminTokenAsync()));
         Assert.Equal(HttpStatusCode.Unauthorized, viaQuery.Status);
+    }
+
+    [Fact]
+    public async Task A_token_signed_with_the_shopper_token_key_is_only_ever_a_shopper_token()
+    {
+        var admin = await app.AdminTokenAsync();
+        var policy = await app.GetAsync("v1/policy", admin);
+        var version = policy.Json.GetProperty("version").GetInt64();
+
+        // Issue 15: the store's key, the admin audience first in a list, a role claim.
+        var confused = Jwt.ShopperClaims("store-" + Guid.NewGuid().ToString("N"));
+        confused["aud"] = new JsonArray(TokenService.AdminAudience, TokenService.ShopperAudience);
+        confused["role"] = "admin";
+        confused["sub"] = "admin";
+        var token = Jwt.Sign(confused, GatewayApp.ShopperTokenKey);
+        var put = await app.SendAsync(HttpMethod.Put, "v1/policy", bearer: token, json: policy.Body);
+        Assert.True(put.Status == HttpStatusCode.Unauthorized, $"policy PUT with a store-signed token: {put}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("v1/policy", token)).Status);
+        Assert.Equal(version, (await app.GetAsync("v1/policy", admin)).Json.GetProperty("version").GetInt64());
+
+        // The admin audience alone: the store's key never signs anything but shopper tokens.
+        var adminOnly = confused.DeepClone().AsObject();
+        adminOnly["aud"] = TokenService.AdminAudience;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("v1/policy", Jwt.Sign(adminOnly, GatewayApp.ShopperTokenKey))).Status);
+
+        // The shopper audience with a role claim: a shopper token and nothing more.
+        var shopperWithRole = confused.DeepClone().AsObject();
+        shopperWithRole["aud"] = TokenService.ShopperAudience;
+        var shopperToken = Jwt.Sign(shopperWithRole, GatewayApp.ShopperTokenKey);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("v1/policy", shopperToken)).Status);
+        await using var hub = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", shopperToken);
+        Assert.True(hub.IsOpen);
+    }
+
+    [Fact]
+    public async Task Tokens_outside_the_profile_are_refused_whoever_signed_them()
+    {
+        var shopper = "prof-" + Guid.NewGuid().ToString("N");
+        JsonObject With(string claim, JsonNode? value)
+        {
+            var claims = Jwt.ShopperClaims(shopper);
+            if (value is null)
+            {
+                claims.Remove(claim);
+            }
+            else
+            {
+                claims[claim] = value;
+            }
+
+            return claims;
+        }
+
+        foreach (var key in new[] { GatewayApp.SigningKey, GatewayApp.ShopperTokenKey })
+        {
+            var which = key == GatewayApp.SigningKey ? "signing key" : "shopper-token key";
+            foreach (var (kind, token) in new[]
+            {
+                ("nbf in ten minutes", Jwt.Sign(With("nbf", Jwt.Now(600)), key)),
+                ("several audiences", Jwt.Sign(With("aud", new JsonArray(TokenService.ShopperAudience, TokenService.AdminAudience)), key)),
+                ("the shopper audience twice", Jwt.Sign(With("aud", new JsonArray(TokenService.ShopperAudience, TokenService.ShopperAudience)), key)),
+                ("HS384", Jwt.Sign(Jwt.ShopperClaims(shopper), key, "HS384")),
+                ("HS512", Jwt.Sign(Jwt.ShopperClaims(shopper), key, "HS512")),
+                ("no exp", Jwt.Sign(With("exp", null), key)),
+                ("expired", Jwt.Sign(With("exp", Jwt.Now(-5)), key)),
+                ("another issuer", Jwt.Sign(With("iss", "someone-else"), key)),
+                ("no issuer", Jwt.Sign(With("iss", null), key)),
+                ("no shopper_id", Jwt.Sign(With("shopper_id", null), key)),
+            })
+            {
+                var response = await app.SendAsync(HttpMethod.Post, "hubs/shopper/negotiate?negotiateVersion=1", bearer: token);
+                Assert.True(response.Status == HttpStatusCode.Unauthorized, $"{kind}, {which}: {response}");
+            }
+
+            // The control: the same claims, in profile, pass.
+            var good = await app.SendAsync(HttpMethod.Post, "hubs/shopper/negotiate?negotiateVersion=1", bearer: Jwt.Sign(Jwt.ShopperClaims(shopper), key));
+            Assert.True(good.Status == HttpStatusCode.OK, $"{which}: {good}");
+        }
+    }
+
+    [Fact]
+    public async Task Hub_connections_close_when_their_token_expires()
+    {
+        var shortLived = new TokenService(
+            new AuthOptions { SigningKey = GatewayApp.SigningKey, ShopperTokenLifetime = TimeSpan.FromSeconds(3), AdminTokenLifetime = TimeSpan.FromSeconds(3) },
+            development: false,
+            TimeProvider.System);
+        var shopper = "exp-" + Guid.NewGuid().ToString("N");
+        await using var expiring = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", shortLived.IssueShopper(shopper).Token);
+        await using var admin = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", shortLived.IssueAdmin(GatewayApp.AdminUser, "admin").Token);
+        await using var lasting = await app.ConnectShopperAsync(shopper);
+        Assert.Equal(0, (await expiring.InvokeAsync("TrackBatch", new JsonArray())).GetProperty("received").GetInt32());
+
+        var closed = await expiring.WaitClosedAsync(TimeSpan.FromSeconds(15));
+        Assert.False(expiring.IsOpen, $"still open: {closed}");
+        await admin.WaitClosedAsync(TimeSpan.FromSeconds(15));
+        Assert.False(admin.IsOpen);
+
+        // A connection whose token is still valid stays.
+        Assert.True(lasting.IsOpen);
+        Assert.Equal(JsonValueKind.Object, (await lasting.InvokeAsync("TrackBatch", new JsonArray())).ValueKind);
     }
 }

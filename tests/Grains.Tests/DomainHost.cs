@@ -1,39 +1,43 @@
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Carts;
 using CartRecovery.Grains.Abstractions.Events;
+using CartRecovery.Grains.Carts;
+using CartRecovery.Grains.Common;
 using CartRecovery.Grains.Hosting;
 using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Replay;
-using CartRecovery.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.TestingHost;
 
 namespace CartRecovery.Grains.Tests;
 
-/// <summary>The product's grains in process over a temp SQLite file, with a hand-driven clock.</summary>
+/// <summary>
+/// The product's grains on one Orleans test silo over a temp SQLite file, with a hand-driven
+/// domain clock: cart deadlines wait until <see cref="AdvanceAsync"/> passes them, as in replay.
+/// </summary>
 public sealed class DomainHost : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly ServiceProvider _provider;
-    private readonly List<IHostedService> _hosted;
+    private readonly InProcessTestCluster _cluster;
     private int _seq;
 
-    private DomainHost(ServiceProvider provider, List<IHostedService> hosted)
+    private DomainHost(InProcessTestCluster cluster, ManualClock clock, ReplayCartScheduler deadlines)
     {
-        _provider = provider;
-        _hosted = hosted;
+        _cluster = cluster;
+        Clock = clock;
+        Deadlines = deadlines;
     }
 
-    public ManualClock Clock => (ManualClock)_provider.GetRequiredService<TimeProvider>();
+    public ManualClock Clock { get; }
 
-    public GrainRuntime Runtime => _provider.GetRequiredService<GrainRuntime>();
+    public ReplayCartScheduler Deadlines { get; }
 
-    public IGrainFactory Grains => _provider.GetRequiredService<IGrainFactory>();
+    public IServiceProvider Services => _cluster.Silos[0].ServiceProvider;
 
-    public IServiceProvider Services => _provider;
+    public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Policy defaults for tests: short delays, no value/risk floor, no control group, no quiet hours.</summary>
     public static async Task<DomainHost> StartAsync(Dictionary<string, string?>? overrides = null)
@@ -41,9 +45,6 @@ public sealed class DomainHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = $"Data Source={Path.Combine(Path.GetTempPath(), "cr-domain-" + Guid.NewGuid().ToString("N") + ".db")}",
-            ["Runtime:Partitions"] = "8",
-            ["Runtime:ReminderPollInterval"] = "00:00:00",
-            ["Runtime:FlushInterval"] = "00:00:00.050",
             ["Policy:OnsiteDelaySeconds"] = "60",
             ["Policy:AbandonAfterSeconds"] = "600",
             ["Policy:MinCartValue"] = "0",
@@ -59,19 +60,20 @@ public sealed class DomainHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection()
-            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton<TimeProvider>(new ManualClock(Start));
-        services.AddCartRecoveryGrains(configuration);
-        var provider = services.BuildServiceProvider();
-        var hosted = provider.GetServices<IHostedService>().ToList();
-        foreach (var h in hosted)
+        var clock = new ManualClock(Start);
+        var deadlines = new ReplayCartScheduler();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) =>
         {
-            await h.StartAsync(CancellationToken.None);
-        }
-
-        provider.GetRequiredService<InProcessEventBus>().WaitForCheckpoint = false;
-        return new DomainHost(provider, hosted);
+            host.Logging.SetMinimumLevel(LogLevel.Warning);
+            host.Services.AddSingleton(new DomainClock(clock));
+            host.Services.AddSingleton<ICartScheduler>(deadlines);
+            host.Services.AddCartRecoveryGrains(configuration);
+        });
+        builder.ConfigureSilo((_, silo) => silo.AddCartRecoveryStorage(configuration));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new DomainHost(cluster, clock, deadlines);
     }
 
     public StorefrontEvent Event(string type, string shopper, double secondsAfterStart, Action<StorefrontEvent>? fill = null)
@@ -99,16 +101,19 @@ public sealed class DomainHost : IAsyncDisposable
         Event(EventTypes.Purchase, shopper, at, e => e.Order = new OrderInfo { OrderId = "o" + _seq, Total = total, Currency = "EUR", Skus = skus.ToList() });
 
     public Task<IngestResult> IngestAsync(params StorefrontEvent[] events) =>
-        _provider.GetRequiredService<EventIngestor>().IngestAsync(events, "test", CancellationToken.None);
+        Services.GetRequiredService<EventIngestor>().IngestAsync(events, "test", CancellationToken.None);
 
-    /// <summary>Moves the clock to Start + seconds, firing every reminder due on the way, in order.</summary>
+    /// <summary>Moves the clock to Start + seconds, running every cart deadline due on the way, in order.</summary>
     public async Task AdvanceAsync(double secondsAfterStart)
     {
         var target = Start.AddSeconds(secondsAfterStart);
-        while (Runtime.Reminders.NextDue() is { } due && due <= target)
+        while (Deadlines.NextDue() is { } due && due <= target)
         {
             Clock.Set(due);
-            await Runtime.Reminders.FireDueAsync(due);
+            foreach (var cart in Deadlines.TakeDue(due))
+            {
+                await Grains.GetGrain<ICartGrain>(cart).Advance();
+            }
         }
 
         Clock.Set(target);
@@ -119,11 +124,7 @@ public sealed class DomainHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var h in Enumerable.Reverse(_hosted))
-        {
-            await h.StopAsync(CancellationToken.None);
-        }
-
-        await _provider.DisposeAsync();
+        await _cluster.StopAllSilosAsync();
+        await _cluster.DisposeAsync();
     }
 }

@@ -2,9 +2,9 @@ using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Carts;
 using CartRecovery.Grains.Models;
 using CartRecovery.Grains.Scoring;
+using CartRecovery.Model.Boosting;
 using CartRecovery.Model.Data;
 using CartRecovery.Model.Registry;
-using CartRecovery.Model.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CartRecovery.Grains.Tests;
@@ -45,7 +45,7 @@ public sealed class ModelIntegrationTests
         Assert.Equal("baseline-v1", scorer.Current.Version);
 
         var (train, validation) = Synthetic(3000, 1).SplitTail(0.2);
-        var result = GbdtTrainer.Train(train, validation, new GbdtOptions { Rounds = 40, MaxDepth = 3, Seed = 1 });
+        var result = BoostingTrainer.Train(train, validation, new BoostingOptions { Rounds = 40, NumberOfLeaves = 8, Seed = 1, Threads = 1 });
         Assert.True(result.ValidationMetrics!.Auc > 0.9);
 
         // Carts keep arriving and going idle while the new version is promoted and picked up.
@@ -63,23 +63,23 @@ public sealed class ModelIntegrationTests
         Assert.Equal(PromotionOutcome.Promoted, promotion.Outcome);
         await models.RefreshAsync(CancellationToken.None);
         await flowing;
-        Assert.Equal($"gbdt-{id}", scorer.Current.Version);
+        Assert.Equal($"lightgbm-{id}", scorer.Current.Version);
 
         await host.AdvanceAsync(61);
         var carts = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => host.CartAsync("flow" + i)));
-        Assert.All(carts, c => Assert.Equal($"gbdt-{id}", c.ModelVersion));
+        Assert.All(carts, c => Assert.Equal($"lightgbm-{id}", c.ModelVersion));
         Assert.All(carts, c => Assert.InRange(c.Risk!.Value, 0, 1));
-        Assert.Equal(0, host.Runtime.Metrics.Errors);
+        Assert.Equal(0, host.Services.GetRequiredService<Diagnostics.DomainMetrics>().FailedTotal);
 
         // A worse candidate is not promoted: the active model stays.
         var (badTrain, badValidation) = Synthetic(300, 2).SplitTail(0.5);
         var shuffledLabels = badTrain.Labels!.Reverse().ToArray();
-        var worse = GbdtTrainer.Train(Dataset.Create(badTrain.Schema, Enumerable.Range(0, badTrain.Schema.Count).Select(f => badTrain.GetColumn(f).ToArray()).ToArray(), shuffledLabels, TrainingSet.Label),
-            badValidation, new GbdtOptions { Rounds = 5, MaxDepth = 2, Seed = 1 });
+        var worse = BoostingTrainer.Train(Dataset.Create(badTrain.Schema, Enumerable.Range(0, badTrain.Schema.Count).Select(f => badTrain.GetColumn(f).ToArray()).ToArray(), shuffledLabels, TrainingSet.Label),
+            badValidation, new BoostingOptions { Rounds = 5, NumberOfLeaves = 4, MinExamplesPerLeaf = 5, Seed = 1, Threads = 1 });
         var worseId = await registry.AddCandidateAsync(worse.Model);
         Assert.NotEqual(PromotionOutcome.Promoted, (await registry.TryPromoteAsync(worseId)).Outcome);
         await models.RefreshAsync(CancellationToken.None);
-        Assert.Equal($"gbdt-{id}", scorer.Current.Version);
+        Assert.Equal($"lightgbm-{id}", scorer.Current.Version);
     }
 
     [Fact]

@@ -7,8 +7,8 @@ using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Abstractions.Nudges;
 using CartRecovery.Grains.Abstractions.Policy;
 using CartRecovery.Grains.Nudges;
+using CartRecovery.Grains.Common;
 using CartRecovery.Grains.Policy;
-using CartRecovery.Runtime;
 
 namespace CartRecovery.Grains.Tests;
 
@@ -88,7 +88,7 @@ public sealed class PolicyTests
         Assert.InRange(control.Count, 40, 80);
 
         // The assignment is a stable function of the shopper id, not of arrival order.
-        Assert.All(carts, c => Assert.Equal(StableHash.Fraction(c.ShopperId, "control-v1") < 0.3, c.Group == "control"));
+        Assert.All(carts, c => Assert.Equal(KeyHash.Fraction(c.ShopperId, "control-v1") < 0.3, c.Group == "control"));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class PolicyTests
         policy.MinCartValue = 500;
         var saved = await grain.Update(policy, 0);
         Assert.Equal(1, saved.Version);
-        await Assert.ThrowsAsync<InconsistentStateException>(() => grain.Update(policy, 0));
+        await Assert.ThrowsAsync<PolicyVersionConflictException>(() => grain.Update(policy, 0));
         var cart = await IdleCartAsync(host, "s1", 100);
         Assert.Contains("below minimum 500", cart.LastDecision);
     }
@@ -183,78 +183,57 @@ public sealed class PolicyTests
         Assert.Equal(2, record.Attempts);
     }
 
-    /// <summary>A real HTTP endpoint that fails the first N deliveries with 503.</summary>
-    private sealed class WebhookReceiver : IDisposable
+    [Theory]
+    [InlineData("incentives", "incentives")]
+    [InlineData("incentives[1]", "incentive tier")]
+    [InlineData("quiet_hours.time_zone", "null time zone")]
+    [InlineData("incentives[0].percent_off", "discount without a code")]
+    [InlineData("incentives[1].code", "code with a line break")]
+    [InlineData("incentives[0].message", "message with NUL")]
+    public async Task Nulls_and_unusable_values_are_refused_naming_the_field_never_failed(string field, string what)
     {
-        private readonly HttpListener _listener = new();
-        private readonly int _failFirst;
-
-        public WebhookReceiver(int failFirst)
+        await using var host = await DomainHost.StartAsync();
+        var grain = host.Grains.GetGrain<IPolicyGrain>(PolicyCache.GrainKey);
+        var policy = await grain.Get();
+        switch (what)
         {
-            _failFirst = failFirst;
-
-            // HttpListener cannot bind port 0: try random ports until one is free.
-            for (var attempt = 1; ; attempt++)
-            {
-                var port = Random.Shared.Next(20000, 32000);
-                Url = $"http://127.0.0.1:{port}/hook/";
-                _listener.Prefixes.Add(Url);
-                try
-                {
-                    _listener.Start();
-                    break;
-                }
-                catch (HttpListenerException) when (attempt < 20)
-                {
-                    _listener.Prefixes.Clear();
-                }
-            }
-
-            _ = Task.Run(LoopAsync);
+            case "incentives":
+                policy.Incentives = null!;
+                break;
+            case "incentive tier":
+                policy.Incentives[1] = null!;
+                break;
+            case "null time zone":
+                policy.QuietHours!.TimeZone = null!;
+                break;
+            case "discount without a code":
+                policy.Incentives[0].PercentOff = 5;
+                break;
+            case "code with a line break":
+                policy.Incentives[1].Code = "FREE\r\nSHIP";
+                break;
+            default:
+                policy.Incentives[0].Message = "hello\0";
+                break;
         }
 
-        public string Url { get; private set; } = "";
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => grain.Update(policy, policy.Version));
+        Assert.StartsWith(field, error.Message);
+        Assert.Null(PolicyValidator.Validate(await grain.Get()));
+    }
 
-        public int Attempts;
+    [Fact]
+    public async Task The_tiers_percent_off_goes_out_with_its_code_in_the_nudge()
+    {
+        await using var host = await DomainHost.StartAsync();
+        var cart = await IdleCartAsync(host, "high", 200);
+        var pending = Assert.Single(await host.Grains.GetGrain<IShopperGrain>("high").Connect());
+        var json = System.Text.Json.JsonSerializer.Serialize(pending, Json.GrainsJsonContext.Default.NudgeMessage);
+        Assert.Contains("\"incentive_code\":\"SAVE10\"", json);
+        Assert.Contains("\"percent_off\":10", json);
+        Assert.Contains("\"percent_off\":10", System.Text.Json.JsonSerializer.Serialize(cart.Nudges[0], Json.GrainsJsonContext.Default.NudgeRecord));
 
-        public string? Signature;
-
-        public long Timestamp;
-
-        public TaskCompletionSource<byte[]> Delivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try
-                {
-                    ctx = await _listener.GetContextAsync();
-                }
-                catch (Exception)
-                {
-                    return;
-                }
-
-                using var ms = new MemoryStream();
-                await ctx.Request.InputStream.CopyToAsync(ms);
-                var n = Interlocked.Increment(ref Attempts);
-                if (n <= _failFirst)
-                {
-                    ctx.Response.StatusCode = 503;
-                    ctx.Response.Close();
-                    continue;
-                }
-
-                Signature = ctx.Request.Headers[WebhookSender.SignatureHeader];
-                Timestamp = long.Parse(Signature!.Split(',')[0][2..]);
-                ctx.Response.StatusCode = 200;
-                ctx.Response.Close();
-                Delivered.TrySetResult(ms.ToArray());
-            }
-        }
-
-        public void Dispose() => _listener.Close();
+        var low = Assert.Single(await host.Grains.GetGrain<IShopperGrain>((await IdleCartAsync(host, "low", 20)).ShopperId).Connect());
+        Assert.DoesNotContain("percent_off", System.Text.Json.JsonSerializer.Serialize(low, Json.GrainsJsonContext.Default.NudgeMessage));
     }
 }

@@ -96,4 +96,71 @@ public sealed class ValidationTests
         Assert.Empty(valid);
         Assert.Equal("shopper_id", Assert.Single(result.Rejected).Field);
     }
+
+    /// <summary>An event of <paramref name="type"/> with the given extra properties (JSON text after the common ones).</summary>
+    private static string Ev(string type, string extra) =>
+        "{\"event_id\":\"e1\",\"type\":\"" + type + "\",\"shopper_id\":\"s1\",\"session_id\":\"x1\",\"occurred_at\":\"" + DateTimeOffset.UtcNow.ToString("O") + "\"" + extra + "}";
+
+    private static string Identify(string email) => Ev("identify", ",\"customer\":{\"email\":" + System.Text.Json.JsonSerializer.Serialize(email) + "}");
+
+    [Theory]
+    [InlineData("a@b.co\r\nBcc: all@victims.example")]
+    [InlineData("a@b.co\nBcc:x@y.z")]
+    [InlineData("a@b.co\0")]
+    [InlineData("a@b.co,c@d.example")]
+    [InlineData("<a@b.co>")]
+    [InlineData("a@b@c.co")]
+    [InlineData("@b.co")]
+    [InlineData("a@")]
+    public void An_email_with_line_breaks_NUL_or_list_syntax_is_refused(string email)
+    {
+        Assert.Equal("customer.email", Reject(Identify(email)).Field);
+    }
+
+    [Fact]
+    public void A_plain_email_is_accepted()
+    {
+        var (valid, _) = Validator.ParseBatch(Encoding.UTF8.GetBytes(Identify("ann.lee+shop@mail.example.com")));
+        Assert.Single(valid);
+    }
+
+    [Theory]
+    [InlineData("smart-fridge")]
+    [InlineData("Desktop")]
+    [InlineData("")]
+    public void Device_is_one_of_desktop_mobile_tablet(string device)
+    {
+        Assert.Equal("device", Reject(Ev("page_view", ",\"device\":\"" + device + "\"")).Field);
+        foreach (var ok in new[] { "desktop", "mobile", "tablet" })
+        {
+            Assert.Single(Validator.ParseBatch(Encoding.UTF8.GetBytes(Ev("page_view", ",\"device\":\"" + ok + "\""))).Valid);
+        }
+    }
+
+    [Theory]
+    [InlineData("item.name", "{\"sku\":\"A\",\"name\":\"bad\\u0000name\",\"price\":1,\"quantity\":1}")]
+    [InlineData("item.name", "{\"sku\":\"A\",\"name\":\"two\\r\\nlines\",\"price\":1,\"quantity\":1}")]
+    [InlineData("item.category", "{\"sku\":\"A\",\"category\":\"x\\u2028y\",\"price\":1,\"quantity\":1}")]
+    public void Free_text_with_control_characters_is_refused(string field, string item)
+    {
+        Assert.Equal(field, Reject(Valid(item: item)).Field);
+    }
+
+    [Fact]
+    public void Every_block_present_is_checked_whatever_the_type()
+    {
+        Assert.Equal("item.sku", Reject(Ev("checkout_started", ",\"item\":{\"sku\":\"" + new string('x', 5000) + "\"}")).Field);
+        Assert.Equal("page.url", Reject(Ev("product_view", ",\"item\":{\"sku\":\"A\"},\"page\":{\"url\":\"" + new string('u', 5000) + "\"}")).Field);
+        Assert.Equal("customer.email", Reject(Ev("page_view", ",\"customer\":{\"email\":\"x\\r\\ny@z\"}")).Field);
+        Assert.Equal("nudge.nudge_id", Reject(Ev("page_view", ",\"nudge\":{\"nudge_id\":\"a\\u0000b\"}")).Field);
+    }
+
+    [Theory]
+    [InlineData("{\"order_id\":\"o1\",\"total\":5,\"skus\":null}", "order.skus")]
+    [InlineData("{\"order_id\":\"o1\",\"total\":5,\"skus\":[null]}", "order.skus[0]")]
+    [InlineData("{\"order_id\":null,\"total\":5}", "order.order_id")]
+    public void Nulls_where_values_belong_are_refused_not_failed(string order, string field)
+    {
+        Assert.Equal(field, Reject(Ev("purchase", ",\"order\":" + order)).Field);
+    }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using CartRecovery.Kafka.Mock;
+using CartRecovery.Streaming.Kafka.Mock;
 using CartRecovery.Tools.MockKafka;
 
 ToolArguments arguments;

@@ -70,6 +70,8 @@ function logout(message) {
   $("#dashboard").hidden = true;
   $("#login-view").hidden = false;
   $("#logout").hidden = true;
+  $("#orleans-dashboard").hidden = true;
+  fetch("/v1/auth/logout", { method: "POST" }).catch(() => {});
   $("#live").hidden = true;
   $("#who").textContent = "";
   $("#login-error").textContent = message || "";
@@ -79,15 +81,14 @@ function logout(message) {
 // ---- live tiles ------------------------------------------------------------------------------
 
 const TILES = [
-  ["silos", "Silos", (s) => [s.silos.length, s.silos.map((x) => `${x.silo_id} (${x.partitions.length} partitions)`).join(", ")]],
-  ["partitions", "Partitions owned", (s) => [s.partitions_owned, `of ${s.partitions_total}`, s.partitions_owned < s.partitions_total]],
+  ["silos", "Silos", (s) => [s.silos.length, s.silos.map((x) => `${x.silo_id} ${x.status.toLowerCase()} (${x.activations} activations)`).join(", "), s.silos.some((x) => x.status !== "Active")]],
   ["activations", "Activations", (s) => {
     const entries = Object.entries(s.activations || {});
     return [entries.reduce((sum, [, n]) => sum + n, 0), entries.map(([k, n]) => `${k} ${n}`).join(" · ")];
   }],
   ["events-per-sec", "Events / s", (s) => [s.events_per_sec, "", false, 1]],
-  ["call-latency", "Grain call p99", (s) => [s.call_p99_ms, `p50 ${ms(s.call_p50_ms)} · p99 ${ms(s.call_p99_ms)}`, false, 2, "ms"]],
-  ["checkpoint-latency", "Checkpoint p99", (s) => [s.checkpoint_p99_ms, "", false, 1, "ms"]],
+  ["call-latency", "Shopper batch p99", (s) => [s.call_p99_ms, `p50 ${ms(s.call_p50_ms)} · p99 ${ms(s.call_p99_ms)}`, false, 2, "ms"]],
+  ["commit-latency", "Storage commit p99", (s) => [s.commit_p99_ms, "", false, 1, "ms"]],
   ["errors", "Errors", (s) => [s.errors, "", s.errors > 0]],
   ["kafka-lag", "Kafka lag", (s) => [s.kafka_lag, "messages behind", s.kafka_lag > 1000]],
   ["active-carts", "Active carts", (s) => [s.active_carts]],
@@ -297,6 +298,7 @@ function showDashboard() {
   $("#logout").hidden = false;
   $("#who").textContent = `${auth.user || ""} (${auth.role})`;
   const viewer = auth.role !== "admin";
+  $("#orleans-dashboard").hidden = viewer;
   $("#policy-save").hidden = viewer;
   $("#policy-text").readOnly = viewer;
   $("#policy-readonly").hidden = !viewer;

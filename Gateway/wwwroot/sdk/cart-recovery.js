@@ -5,7 +5,9 @@
  *   <script>
  *     CartRecovery.init({
  *       endpoint: "https://YOUR-GATEWAY",   // "" or omitted: same origin as the page
- *       shopperId: "customer-42",            // optional; an anonymous visitor id is made otherwise
+ *       getToken: async () => "eyJ...",      // optional; a shopper token your backend minted for your own
+ *                                            //   customer id with Auth:ShopperTokenKey, asked for again
+ *                                            //   before it expires. Without it: an anonymous visitor.
  *       onNudge: (nudge) => {},              // optional; called for every new nudge
  *       onNudgeClick: (nudge) => {},         // optional; default: go to cartUrl
  *       cartUrl: "/cart",                    // optional; where the popup's button leads
@@ -23,6 +25,11 @@
  * track(type, fields) fills event_id, shopper_id, session_id, occurred_at and device, and returns a
  * promise of { accepted, field?, reason? } once the gateway has acknowledged the event. Events are
  * queued (and kept in sessionStorage) while the connection is down, and sent in order once it is back.
+ * The gateway times browser events itself (occurred_at is when it receives them) and refuses
+ * purchases from a browser: report orders from your store backend (POST /v1/events, X-Api-Key).
+ *
+ * An anonymous visitor's token is kept in localStorage and renewed with itself (Authorization:
+ * Bearer) before it expires, or up to a day after; a token too old to renew starts a new visitor.
  * A session ends after 30 minutes without events; the next event starts a new one (session_start).
  *
  * Also: identify({ id, email }), setConsent(marketing), flush(), status(), shopperId(), sessionId(),
@@ -34,7 +41,7 @@
   const SESSION_IDLE_MS = 30 * 60 * 1000;
   const MAX_QUEUE = 500;
   const BATCH = 50;
-  const KEYS = { shopper: "cr.shopper_id", session: "cr.session", queue: "cr.queue", seen: "cr.nudges_seen" };
+  const KEYS = { shopper: "cr.shopper_id", token: "cr.token", session: "cr.session", queue: "cr.queue", seen: "cr.nudges_seen" };
 
   let opts = null;
   let connection = null;
@@ -113,16 +120,48 @@
 
   // ---- identity and session ------------------------------------------------------------------
 
+  /** A JWT's claims (no checks: the gateway checks it). */
+  function claims(jwt) {
+    const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
+  }
+
+  function postShopperToken(bearer) {
+    const headers = { "Content-Type": "application/json" };
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    return fetch(url("/v1/shopper-token"), { method: "POST", headers, body: "{}" });
+  }
+
+  /**
+   * A visitor token: the kept one renewed with itself (proof of being that visitor), or, when there
+   * is none or it is too old to renew (401), a new visitor.
+   */
+  async function visitorToken() {
+    const kept = token || read(localStorage, KEYS.token);
+    let res = await postShopperToken(kept && kept.token);
+    if (res.status === 401 && kept) {
+      write(localStorage, KEYS.token, null);
+      res = await postShopperToken(null);
+    }
+    if (!res.ok) throw new Error(`shopper-token: HTTP ${res.status}`);
+    const fresh = await res.json();
+    write(localStorage, KEYS.token, fresh);
+    return fresh;
+  }
+
+  /** A token the store backend minted (opts.getToken): a string, or { token }. */
+  async function storeToken() {
+    const t = await opts.getToken();
+    const jwt = typeof t === "string" ? t : t && t.token;
+    if (!jwt) throw new Error("getToken returned no token");
+    const c = claims(jwt);
+    return { token: jwt, shopper_id: c.shopper_id, expires_at: new Date(c.exp * 1000).toISOString() };
+  }
+
   async function fetchToken() {
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await fetch(url("/v1/shopper-token"), {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(shopper ? { shopper_id: shopper } : {}),
-        });
-        if (!res.ok) throw new Error(`shopper-token: HTTP ${res.status}`);
-        token = await res.json();
+        token = typeof opts.getToken === "function" ? await storeToken() : await visitorToken();
         shopper = token.shopper_id;
         write(localStorage, KEYS.shopper, shopper);
         return token.token;
@@ -212,7 +251,8 @@
       while (queue.length > 0 && connected()) {
         const batch = queue.slice(0, size);
         inFlight = batch.length;
-        for (const q of batch) q.event.shopper_id = q.event.shopper_id || shopper;
+        // Sent with this browser's token: they are its shopper's (a new visitor's, if the old token could not be renewed).
+        for (const q of batch) q.event.shopper_id = shopper;
         const events = batch.map((q) => q.event);
         try {
           const ack = events.length === 1
@@ -418,7 +458,7 @@
   function init(options) {
     if (initPromise) return initPromise;
     opts = Object.assign({ endpoint: "" }, options);
-    shopper = opts.shopperId || read(localStorage, KEYS.shopper) || null;
+    shopper = read(localStorage, KEYS.shopper) || null;
     const pending = read(sessionStorage, KEYS.queue) || [];
     queue = pending.map((event) => ({ event, resolve: () => {} }));
     touchSession();

@@ -41,8 +41,8 @@ app.kubernetes.io/part-of: cart-recovery
 {{- define "cart-recovery.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "cart-recovery.name" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
-{{- with .component }}
-app.kubernetes.io/component: {{ . }}
+{{- if .component }}
+app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
@@ -52,11 +52,21 @@ app.kubernetes.io/name: {{ include "cart-recovery.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The gateways' ServiceAccount (no Kubernetes API access). */}}
 {{- define "cart-recovery.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "cart-recovery.fullname" .) .Values.serviceAccount.name }}
 {{- else }}
 {{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The silos' ServiceAccount: the subject of the Kubernetes hosting Role. */}}
+{{- define "cart-recovery.siloServiceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "cart-recovery.componentName" (dict "root" . "component" "silo")) .Values.serviceAccount.siloName }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.siloName }}
 {{- end }}
 {{- end }}
 
@@ -77,9 +87,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if eq (lower .Values.storage.provider) "sqlite" }}true{{ end }}
 {{- end }}
 
+{{/* Orleans' Kubernetes hosting is on: cluster mode with cluster.kubernetesHosting.enabled. */}}
+{{- define "cart-recovery.kubernetesHosting" -}}
+{{- if and (eq .Values.mode "cluster") .Values.cluster.kubernetesHosting.enabled }}true{{ end }}
+{{- end }}
+
 {{/*
 Configuration checks that apply to every rendering. Included once from the silo StatefulSet
-(rendered in both modes); the replicas <= partitions guard sits in that template itself.
+(rendered in both modes).
 */}}
 {{- define "cart-recovery.validate" -}}
 {{- if not (has .Values.mode (list "cluster" "embedded")) }}
@@ -91,22 +106,27 @@ Configuration checks that apply to every rendering. Included once from the silo 
 {{- if not (has (lower .Values.storage.provider) (list "postgres" "sqlite")) }}
 {{- fail (printf "storage.provider must be Postgres or Sqlite (got %q)" .Values.storage.provider) }}
 {{- end }}
-{{- if lt (int .Values.runtime.partitions) 1 }}
-{{- fail "runtime.partitions must be at least 1" }}
-{{- end }}
 {{- if eq .Values.mode "cluster" }}
 {{- if include "cart-recovery.sqlite" . }}
 {{- fail "mode=cluster needs storage.provider=Postgres: SQLite is a single-process file store (use mode=embedded)" }}
 {{- end }}
-{{- if not .Values.kafka.bootstrapServers }}
-{{- fail "mode=cluster needs kafka.bootstrapServers: gateways and silos meet through Kafka" }}
+{{- if not .Values.secrets.existingSecret }}
+{{- fail "mode=cluster reads the Redis connection string (Orleans membership, SignalR backplane) from secrets.existingSecret, which is empty" }}
+{{- end }}
+{{- range $key := list "serviceId" "clusterId" }}
+{{- if not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" (toString (index $.Values.cluster $key))) }}
+{{- fail (printf "cluster.%s must be a valid label value (letters, digits, '-', '_', '.'; at most 63): it becomes the pod label orleans/%s" $key $key) }}
+{{- end }}
+{{- end }}
+{{- if or (eq (int .Values.cluster.siloPort) (int .Values.cluster.gatewayPort)) (eq (int .Values.cluster.siloPort) (int .Values.ports.http)) (eq (int .Values.cluster.gatewayPort) (int .Values.ports.http)) }}
+{{- fail "cluster.siloPort, cluster.gatewayPort and ports.http must be three different ports" }}
 {{- end }}
 {{- if and .Values.silo.autoscaling.enabled (gt (int .Values.silo.autoscaling.minReplicas) (int .Values.silo.autoscaling.maxReplicas)) }}
 {{- fail "silo.autoscaling.minReplicas must not exceed silo.autoscaling.maxReplicas" }}
 {{- end }}
 {{- end }}
 {{- if and (eq .Values.mode "embedded") (ne (int .Values.silo.replicas) 1) }}
-{{- fail "mode=embedded runs exactly one pod: set silo.replicas=1" }}
+{{- fail "mode=embedded runs exactly one pod (localhost clustering): set silo.replicas=1" }}
 {{- end }}
 {{- if and (ne .Values.environment "Development") (not .Values.secrets.existingSecret) }}
 {{- fail "secrets.existingSecret is required outside Development: name a Secret holding the keys listed under secrets.keys (see docs/operations.md)" }}
@@ -114,67 +134,117 @@ Configuration checks that apply to every rendering. Included once from the silo 
 {{- if and (not (include "cart-recovery.sqlite" .)) (not .Values.secrets.existingSecret) }}
 {{- fail "storage.provider=Postgres reads its connection string from secrets.existingSecret, which is empty" }}
 {{- end }}
+{{- if lt (int .Values.silo.terminationGracePeriodSeconds) (add 40 (int .Values.silo.preStopSleepSeconds)) }}
+{{- fail "silo.terminationGracePeriodSeconds must cover silo.preStopSleepSeconds plus the 40 s graceful shutdown (leave the cluster, deactivate, write state)" }}
+{{- end }}
 {{- end }}
 
 {{/*
-Environment of every container (server, migrations). Call with (dict "root" $ "role" "silo").
-Names follow ASP.NET Core configuration: Section__Property.
+Environment every container gets (servers and the migrate job): environment, log level, storage.
+Call with the root context.
+*/}}
+{{- define "cart-recovery.baseEnv" -}}
+- name: ASPNETCORE_ENVIRONMENT
+  value: {{ .Values.environment | quote }}
+- name: Logging__LogLevel__Default
+  value: {{ .Values.logLevel | quote }}
+- name: Storage__Provider
+  value: {{ .Values.storage.provider | quote }}
+{{- if not (include "cart-recovery.sqlite" .) }}
+- name: Storage__ConnectionString
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.secrets.existingSecret }}
+      key: {{ .Values.secrets.keys.storageConnectionString }}
+{{- end }}
+{{- end }}
+
+{{/*
+Environment of a server container. Call with (dict "root" $ "role" "silo"); role is both, silo or
+gateway. Names follow ASP.NET Core configuration: Section__Property.
 */}}
 {{- define "cart-recovery.env" -}}
 {{- $root := .root -}}
 {{- $secret := $root.Values.secrets.existingSecret -}}
-- name: ASPNETCORE_ENVIRONMENT
-  value: {{ $root.Values.environment | quote }}
-- name: Logging__LogLevel__Default
-  value: {{ $root.Values.logLevel | quote }}
+{{- include "cart-recovery.baseEnv" $root }}
 - name: Silo__Role
   value: {{ .role | quote }}
 - name: Http__Port
   value: {{ $root.Values.ports.http | quote }}
-- name: Http__InternalPort
-  value: {{ $root.Values.ports.internal | quote }}
-- name: Runtime__SiloId
+{{- if ne .role "both" }}
+# silos and gateways meet through Orleans' Redis membership table; nudges cross the SignalR Redis backplane
+- name: Cluster__Membership
+  value: "Redis"
+- name: Cluster__RedisConnectionString
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $root.Values.secrets.keys.redisConnectionString }}
+- name: Cluster__ServiceId
+  value: {{ $root.Values.cluster.serviceId | quote }}
+- name: Cluster__ClusterId
+  value: {{ $root.Values.cluster.clusterId | quote }}
+{{- end }}
+{{- if eq .role "silo" }}
+- name: Cluster__SiloPort
+  value: {{ $root.Values.cluster.siloPort | quote }}
+- name: Cluster__GatewayPort
+  value: {{ $root.Values.cluster.gatewayPort | quote }}
+# other silos and the gateways reach this silo at its pod IP
+- name: Cluster__AdvertisedAddress
+  valueFrom:
+    fieldRef:
+      fieldPath: status.podIP
+- name: Cluster__Kubernetes
+  value: {{ $root.Values.cluster.kubernetesHosting.enabled | quote }}
+{{- if $root.Values.cluster.kubernetesHosting.enabled }}
+# read by Orleans' Kubernetes hosting (KubernetesHostingOptions): silo name, namespace, address
+- name: POD_NAME
   valueFrom:
     fieldRef:
       fieldPath: metadata.name
-- name: Runtime__Partitions
-  value: {{ $root.Values.runtime.partitions | quote }}
-- name: Runtime__FlushInterval
-  value: {{ $root.Values.runtime.flushInterval | quote }}
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: POD_IP
+  valueFrom:
+    fieldRef:
+      fieldPath: status.podIP
+{{- end }}
+{{- end }}
 {{- if and (eq .role "gateway") $root.Values.gateway.gcGen0MaxBudget }}
 # gateways hold many mostly idle connections: a small young-generation budget keeps the memory
 # the GC holds on to (and so the working set per connection) low
 - name: DOTNET_GCGen0MaxBudget
   value: {{ $root.Values.gateway.gcGen0MaxBudget | quote }}
 {{- end }}
-{{- if eq .role "silo" }}
-- name: Runtime__OwnAllPartitions
-  value: "false"
-# where gateways reach this silo's internal endpoint: its stable name under the headless Service
-- name: Http__InternalUrl
-  value: {{ printf "http://$(Runtime__SiloId).%s.%s.svc:%v" (include "cart-recovery.componentName" (dict "root" $root "component" "silo")) $root.Release.Namespace $root.Values.ports.internal | quote }}
-{{- end }}
-- name: Storage__Provider
-  value: {{ $root.Values.storage.provider | quote }}
-{{- if not (include "cart-recovery.sqlite" $root) }}
-- name: Storage__ConnectionString
-  valueFrom:
-    secretKeyRef:
-      name: {{ $secret }}
-      key: {{ $root.Values.secrets.keys.storageConnectionString }}
-{{- end }}
+{{- if $root.Values.kafka.bootstrapServers }}
 - name: Kafka__BootstrapServers
   value: {{ $root.Values.kafka.bootstrapServers | quote }}
-- name: Kafka__Partitions
-  value: {{ $root.Values.runtime.partitions | quote }}
 - name: Kafka__EventsTopic
   value: {{ $root.Values.kafka.eventsTopic | quote }}
-- name: Kafka__NudgesTopic
-  value: {{ $root.Values.kafka.nudgesTopic | quote }}
 - name: Kafka__DeadLetterTopic
   value: {{ $root.Values.kafka.deadLetterTopic | quote }}
 - name: Kafka__ConsumerGroup
   value: {{ $root.Values.kafka.consumerGroup | quote }}
+- name: Kafka__Partitions
+  value: {{ $root.Values.kafka.partitions | quote }}
+- name: Kafka__SecurityProtocol
+  value: {{ $root.Values.kafka.securityProtocol | quote }}
+{{- if $root.Values.kafka.saslMechanism }}
+- name: Kafka__SaslMechanism
+  value: {{ $root.Values.kafka.saslMechanism | quote }}
+- name: Kafka__SaslUsername
+  value: {{ $root.Values.kafka.saslUsername | quote }}
+- name: Kafka__SaslPassword
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $root.Values.secrets.keys.kafkaSaslPassword }}
+      optional: true
+{{- end }}
+{{- end }}
 - name: Auth__AdminUser
   value: {{ $root.Values.auth.adminUser | quote }}
 {{- if $secret }}
@@ -216,6 +286,10 @@ Names follow ASP.NET Core configuration: Section__Property.
 - name: Cors__AllowedOrigins__{{ $i }}
   value: {{ $origin | quote }}
 {{- end }}
+{{- range $i, $proxy := $root.Values.http.trustedProxies }}
+- name: Http__TrustedProxies__{{ $i }}
+  value: {{ $proxy | quote }}
+{{- end }}
 {{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -229,16 +303,11 @@ Names follow ASP.NET Core configuration: Section__Property.
 {{ toYaml .Values.containerSecurityContext }}
 {{- end }}
 
-{{/* Container ports, probes and mounts of a server container. Call with (dict "root" $ "internal" true). */}}
-{{- define "cart-recovery.serverPorts" -}}
+{{/* The public container port every server declares (Http__Port). */}}
+{{- define "cart-recovery.httpPort" -}}
 - name: http
-  containerPort: {{ .root.Values.ports.http }}
+  containerPort: {{ .Values.ports.http }}
   protocol: TCP
-{{- if .internal }}
-- name: internal
-  containerPort: {{ .root.Values.ports.internal }}
-  protocol: TCP
-{{- end }}
 {{- end }}
 
 {{/* Probes hit the public port ("http"): /health/live = process up, /health/ready = able to serve. */}}

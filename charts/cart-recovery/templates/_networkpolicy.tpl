@@ -1,4 +1,4 @@
-{{/* Egress rules shared by the NetworkPolicies. Each renders a list of NetworkPolicyEgressRule. */}}
+{{/* Rules shared by the NetworkPolicies. Each renders a list of NetworkPolicy{Ingress,Egress}Rule. */}}
 
 {{- define "cart-recovery.np.dnsEgress" -}}
 {{- $dns := .Values.networkPolicy.dns -}}
@@ -14,6 +14,17 @@
       protocol: UDP
     - port: 53
       protocol: TCP
+{{- end }}
+
+{{- define "cart-recovery.np.redisEgress" -}}
+{{- $redis := .Values.networkPolicy.redis -}}
+- ports:
+    - port: {{ $redis.port }}
+      protocol: TCP
+  {{- with $redis.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end }}
 
 {{- define "cart-recovery.np.postgresEgress" -}}
@@ -35,6 +46,19 @@
       protocol: TCP
     {{- end }}
   {{- with $k.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+
+{{- define "cart-recovery.np.kubernetesApiEgress" -}}
+{{- $api := .Values.networkPolicy.kubernetesApi -}}
+- ports:
+    {{- range $api.ports }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with $api.to }}
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
@@ -64,13 +88,16 @@
   {{- end }}
 {{- end }}
 
-{{/* /metrics on the public port: from networkPolicy.metricsFrom (any source when empty). */}}
+{{/*
+/metrics on the public port: from networkPolicy.metricsFrom only. Empty renders no rule at all,
+never a rule without `from` (which would admit any source to the whole port).
+*/}}
 {{- define "cart-recovery.np.metricsIngress" -}}
+{{- if .Values.networkPolicy.metricsFrom }}
 - ports:
     - port: http
       protocol: TCP
-  {{- with .Values.networkPolicy.metricsFrom }}
   from:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
+    {{- toYaml .Values.networkPolicy.metricsFrom | nindent 4 }}
+{{- end }}
 {{- end }}

@@ -16,7 +16,14 @@ internal sealed class ConfigurationKeys
     /// <summary>Keys read by the host (ASP.NET Core, the .NET runtime, the OS), not by an options class.</summary>
     private static readonly string[] HostKeyPrefixes = ["ASPNETCORE_", "DOTNET_", "Logging__LogLevel__"];
 
-    private static readonly string[] HostKeys = ["TMPDIR"];
+    /// <summary>Also the downward-API variables Orleans' Kubernetes hosting reads (KubernetesHostingOptions).</summary>
+    private static readonly string[] HostKeys =
+    [
+        "TMPDIR",
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNameEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNamespaceEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable,
+    ];
 
     private readonly List<(string[] Section, Type Type)> _sections = [];
 

@@ -13,6 +13,10 @@ namespace CartRecovery.Deploy.Tests.Support;
 /// path is kept only when that value is non-empty in values.yaml (as Helm would);</item>
 /// <item><c>include "x" … | nindent N</c> is replaced by the named template's body, expanded the same way;</item>
 /// <item><c>toYaml &lt;values path&gt; | nindent N</c> is replaced by that part of values.yaml;</item>
+/// <item>a field of a dict literal passed to an include (<c>(dict "root" . "component" "silo")</c>, or a
+/// variable assigned one) is replaced by its string value where the define reads it (<c>{{ .component }}</c>,
+/// <c>{{ if .component }}</c>, <c>{{ if eq .role "silo" }}</c>: such an <c>if</c> is decided, not kept), so the
+/// selectors and the environment of one component can be told from another's;</item>
 /// <item>any other action becomes a unique token (<c>tplN</c>) whose expression and values path are
 /// remembered, so checks can still ask "which value feeds this field".</item>
 /// </list>
@@ -74,7 +78,7 @@ internal sealed partial class HelmChart
         var output = new List<string>();
         lock (_gate)
         {
-            ExpandText(RemoveDefines(RemoveComments(text)), 0, new Scope(null, new Dictionary<string, string>()), 0, output);
+            ExpandText(RemoveDefines(RemoveComments(text)), 0, Scope.Empty(null, null), 0, output);
         }
 
         return string.Join('\n', output) + "\n";
@@ -126,7 +130,29 @@ internal sealed partial class HelmChart
 
     // ---------------------------------------------------------------------------------------------
 
-    private sealed record Scope(string? Dot, Dictionary<string, string> Vars);
+    /// <summary>Dot's values path, $variables bound to values paths or to dict literals, and dot's literal fields when dot is a dict.</summary>
+    private sealed record Scope(string? Dot, Dictionary<string, string> Vars, Dictionary<string, IReadOnlyDictionary<string, string>> Dicts, IReadOnlyDictionary<string, string>? Fields)
+    {
+        public static Scope Empty(string? dot, IReadOnlyDictionary<string, string>? fields) =>
+            new(dot, new Dictionary<string, string>(StringComparer.Ordinal), new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal), fields);
+
+        /// <summary>The literal a <c>.field</c> (or <c>.field | quote</c>) expression stands for, when dot is a dict literal that has it.</summary>
+        public string? Literal(string expr)
+        {
+            var parts = expr.Split('|', StringSplitOptions.TrimEntries);
+            if (Fields is null || !parts[0].StartsWith('.') || !Fields.TryGetValue(parts[0][1..], out var value))
+            {
+                return null;
+            }
+
+            return parts.Length switch
+            {
+                1 => value,
+                2 when parts[1] == "quote" => '"' + value + '"',
+                _ => null,
+            };
+        }
+    }
 
     private sealed class Frame
     {
@@ -187,7 +213,7 @@ internal sealed partial class HelmChart
             var replaced = ActionRegex().Replace(line, m =>
             {
                 var body = m.Groups["body"].Value.Trim();
-                return IsControl(body) || IsAssignment(body) ? "" : NewToken(body, scope);
+                return IsControl(body) || IsAssignment(body) ? "" : scope.Literal(body) ?? NewToken(body, scope);
             });
             output.Add(new string(' ', baseIndent) + replaced);
         }
@@ -212,6 +238,10 @@ internal sealed partial class HelmChart
             {
                 scope.Vars[m.Groups["var"].Value] = p;
             }
+            else if (m.Success && DictLiteral(m.Groups["expr"].Value) is { } dict)
+            {
+                scope.Dicts[m.Groups["var"].Value] = dict;
+            }
 
             return;
         }
@@ -230,7 +260,10 @@ internal sealed partial class HelmChart
         {
             var arg = include.Groups["arg"].Value.Trim();
             var dot = arg == "." ? scope.Dot : ValuesPathOf(arg, scope.Dot, scope.Vars);
-            ExpandText(TrimDefineBody(defineBody), indent, new Scope(dot, new Dictionary<string, string>(StringComparer.Ordinal)), depth + 1, output);
+            var fields = arg == "." ? scope.Fields
+                : arg.StartsWith('$') && scope.Dicts.TryGetValue(arg[1..], out var bound) ? bound
+                : DictLiteral(arg);
+            ExpandText(TrimDefineBody(defineBody), indent, Scope.Empty(dot, fields), depth + 1, output);
             return;
         }
 
@@ -258,6 +291,13 @@ internal sealed partial class HelmChart
     {
         var keyword = body.Split([' ', '\t', '('], 2)[0];
         var parentKeeping = stack.Count == 0 || stack.Peek().Keeping;
+        if (keyword == "if" && LiteralCondition(body["if".Length..].Trim(), scope) is { } kept)
+        {
+            // a dict literal's field decides like Helm would
+            stack.Push(new Frame { ParentKeeping = parentKeeping, Keeping = parentKeeping && kept, AnyBranchKept = kept });
+            return true;
+        }
+
         switch (keyword)
         {
             case "if":
@@ -294,6 +334,23 @@ internal sealed partial class HelmChart
             default:
                 return false;
         }
+    }
+
+    /// <summary><c>.field</c>, <c>eq .field "x"</c> or <c>ne .field "x"</c> over a dict literal's field; null for anything else.</summary>
+    private static bool? LiteralCondition(string condition, Scope scope)
+    {
+        if (scope.Literal(condition) is { } value)
+        {
+            return value.Length > 0;
+        }
+
+        var m = LiteralComparisonRegex().Match(condition);
+        if (m.Success && scope.Literal(m.Groups["field"].Value) is { } field)
+        {
+            return (field == m.Groups["literal"].Value) == (m.Groups["op"].Value == "eq");
+        }
+
+        return null;
     }
 
     private static bool IsControl(string body)
@@ -384,6 +441,32 @@ internal sealed partial class HelmChart
         }
 
         return null;
+    }
+
+    /// <summary>The string-valued pairs of <c>(dict "k" "v" "root" . ...)</c>, or null when the expression is no dict literal.</summary>
+    private static Dictionary<string, string>? DictLiteral(string expr)
+    {
+        expr = expr.Trim();
+        if (expr.StartsWith('(') && expr.EndsWith(')'))
+        {
+            expr = expr[1..^1].Trim();
+        }
+
+        if (!expr.StartsWith("dict ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Match pair in DictPairRegex().Matches(expr["dict ".Length..]))
+        {
+            if (pair.Groups["literal"].Success)
+            {
+                result[pair.Groups["key"].Value] = pair.Groups["literal"].Value;
+            }
+        }
+
+        return result;
     }
 
     private static string RemoveComments(string text) => CommentRegex().Replace(text, "");
@@ -498,6 +581,13 @@ internal sealed partial class HelmChart
 
     [GeneratedRegex(@"define\s+""(?<name>[^""]+)""")]
     private static partial Regex DefineNameRegex();
+
+    [GeneratedRegex(@"^(?<op>eq|ne)\s+(?<field>\.\w+)\s+""(?<literal>[^""]*)""$")]
+    private static partial Regex LiteralComparisonRegex();
+
+    /// <summary>One key/value pair of a dict literal: a string key and a string literal, or any other single term.</summary>
+    [GeneratedRegex(@"""(?<key>[^""]*)""\s+(?:""(?<literal>[^""]*)""|\([^()]*\)|[^\s()""]+)")]
+    private static partial Regex DictPairRegex();
 }
 
 /// <summary>An action replaced by a token: its Go template text and, when it reads one, the values path.</summary>

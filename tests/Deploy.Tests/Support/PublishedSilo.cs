@@ -224,6 +224,17 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: no drain, no flush; what a node failure or the OOM killer does.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited && kill(_process.Id, 9) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGKILL) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

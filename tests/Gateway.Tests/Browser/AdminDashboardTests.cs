@@ -27,7 +27,14 @@ public sealed class AdminDashboardTests(ChromiumFixture chromium, SiloFixture si
     {
         var admin = await chromium.NewPageAsync(height: 1400);
         await LoginAsync(admin, SiloFixture.AdminUser, SiloFixture.AdminPassword);
-        await ChromiumFixture.WaitForTileAsync(admin, "tile-partitions", v => v > 0);
+        await ChromiumFixture.WaitForTileAsync(admin, "tile-silos", v => v > 0);
+
+        // The Orleans Dashboard is linked for admins and opens with the login's cookie.
+        Assert.True(await admin.IsVisibleAsync("[data-testid=orleans-dashboard]"));
+        var orleans = await admin.Context.NewPageAsync();
+        var opened = await orleans.GotoAsync(silo.BaseAddress + "/dashboard/");
+        Assert.Equal(200, opened!.Status);
+        await orleans.CloseAsync();
         var nudgesBefore = await ChromiumFixture.WaitForTileAsync(admin, "tile-nudges-sent", _ => true);
 
         // A shopper fills a cart in another browser context: events flow, then the idle cart is nudged.
@@ -91,7 +98,10 @@ public sealed class AdminDashboardTests(ChromiumFixture chromium, SiloFixture si
     {
         var page = await chromium.NewPageAsync(height: 1400);
         await LoginAsync(page, SiloFixture.ViewerUser, SiloFixture.ViewerPassword);
-        await ChromiumFixture.WaitForTileAsync(page, "tile-partitions", v => v > 0);
+        await ChromiumFixture.WaitForTileAsync(page, "tile-silos", v => v > 0);
+        Assert.True(await page.IsHiddenAsync("[data-testid=orleans-dashboard]"));
+        var refused = await page.Context.APIRequest.GetAsync(silo.BaseAddress + "/dashboard/");
+        Assert.Equal(401, refused.Status);
         await Assertions.Expect(page.Locator("[data-testid=policy-text]")).ToHaveValueAsync(new Regex("\"version\""), new() { Timeout = 30_000 });
         Assert.True(await page.IsHiddenAsync("[data-testid=policy-save]"));
         Assert.False(await page.IsEditableAsync("[data-testid=policy-text]"));

@@ -111,6 +111,7 @@ public sealed partial class ChromiumFixture : IAsyncLifetime
 public sealed class SiloFixture : IAsyncLifetime
 {
     public const string AdminUser = "admin";
+    public const string IngestKey = "browser-tests-ingest-key";
     public const string AdminPassword = "browser-test-admin-password";
     public const string ViewerUser = "viewer";
     public const string ViewerPassword = "browser-test-viewer-password";
@@ -128,7 +129,6 @@ public sealed class SiloFixture : IAsyncLifetime
         _app = await SiloApp.StartAsync(
         [
             "--Http:Port=0",
-            "--Http:InternalPort=0",
             "--Http:Host=127.0.0.1",
             $"--Storage:ConnectionString=Data Source={Path.Combine(_dir, "state.db")}",
             "--Policy:OnsiteDelaySeconds=2",
@@ -136,8 +136,8 @@ public sealed class SiloFixture : IAsyncLifetime
             "--Policy:RiskThreshold=0",
             "--Policy:MinCartValue=0",
             "--Policy:ControlFraction=0",
-            "--Runtime:ReminderPollInterval=00:00:00.2",
             "--Auth:SigningKey=browser-tests-signing-key-0123456789abcdef",
+            $"--Auth:IngestKey={IngestKey}",
             $"--Auth:AdminUser={AdminUser}",
             $"--Auth:AdminPassword={AdminPassword}",
             $"--Auth:Users:0:Name={ViewerUser}",
@@ -173,6 +173,15 @@ public sealed class SiloFixture : IAsyncLifetime
         res.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await res.Content.ReadAsStringAsync());
         return doc.RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>What the store backend would send: events with the ingest key (the only way revenue enters).</summary>
+    public async Task<int> PostEventsAsStoreAsync(string json)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        req.Headers.Add("X-Api-Key", IngestKey);
+        using var res = await Http.SendAsync(req);
+        return (int)res.StatusCode;
     }
 
     public async Task<(int Status, JsonDocument? Body)> SendAsync(HttpMethod method, string path, string token, string? json = null)

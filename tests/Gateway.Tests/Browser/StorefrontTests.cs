@@ -48,7 +48,22 @@ public sealed class StorefrontTests(ChromiumFixture chromium, SiloFixture silo) 
         await ChromiumFixture.ScreenshotAsync(page, "storefront-3-order-placed");
         Assert.Equal("0", await page.TextContentAsync("[data-testid=cart-count]"));
 
+        // The store's backend reports the order (a browser cannot claim revenue).
         var token = await silo.LoginAsync(SiloFixture.AdminUser, SiloFixture.AdminPassword);
+        var orderId = (await page.TextContentAsync("#order-id"))!.Trim();
+        var (_, before) = await silo.SendAsync(HttpMethod.Get, $"v1/carts/{Uri.EscapeDataString(cartId)}?shopper_id={Uri.EscapeDataString(shopperId)}", token);
+        var total = before!.RootElement.GetProperty("value").GetDouble();
+        var purchase = System.Text.Json.JsonSerializer.Serialize(new[]
+        {
+            new Dictionary<string, object>
+            {
+                ["event_id"] = "order-" + orderId, ["type"] = "purchase", ["shopper_id"] = shopperId, ["session_id"] = "store-backend",
+                ["cart_id"] = cartId, ["occurred_at"] = DateTimeOffset.UtcNow.ToString("O"),
+                ["order"] = new Dictionary<string, object> { ["order_id"] = orderId, ["total"] = total, ["currency"] = "EUR", ["skus"] = new[] { "TRAIL-SHOE-42", "DAYPACK-20L" } },
+            },
+        });
+        Assert.Equal(200, await silo.PostEventsAsStoreAsync(purchase));
+
         var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddDays(-1).ToString("O"));
         var to = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddDays(1).ToString("O"));
         var recovered = await SiloFixture.EventuallyAsync(

@@ -43,6 +43,7 @@ public class GatewayApp : IAsyncLifetime
     public const string ViewerUser = "viewer";
     public const string ViewerPassword = "gateway-tests-viewer-password";
     public const string SigningKey = "gateway-tests-signing-key-0123456789abcdef";
+    public const string ShopperTokenKey = "gateway-tests-store-backend-shopper-token-key";
     public const string AllowedOrigin = "https://shop.example";
 
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "cartrecovery-gateway-" + Guid.NewGuid().ToString("N"));
@@ -60,6 +61,9 @@ public class GatewayApp : IAsyncLifetime
     public T Service<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>More command-line settings, after the defaults (a later setting wins).</summary>
+    protected virtual IEnumerable<string> ExtraArgs => [];
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
@@ -67,18 +71,17 @@ public class GatewayApp : IAsyncLifetime
         [
             "--environment", "Development",
             "--Http:Port=0",
-            "--Http:InternalPort=0",
             "--Http:Host=127.0.0.1",
             $"--Storage:ConnectionString=Data Source={Path.Combine(_dir, "state.db")}",
             $"--Auth:IngestKey={IngestKey}",
             $"--Auth:AdminUser={AdminUser}",
             $"--Auth:AdminPassword={AdminPassword}",
             $"--Auth:SigningKey={SigningKey}",
+            $"--Auth:ShopperTokenKey={ShopperTokenKey}",
             $"--Auth:Users:0:Name={ViewerUser}",
             "--Auth:Users:0:Role=viewer",
             $"--Auth:Users:0:PasswordHash={PasswordHasher.Hash(ViewerPassword)}",
             $"--Cors:AllowedOrigins:0={AllowedOrigin}",
-            "--Runtime:ReminderPollInterval=00:00:00.2",
             "--Policy:OnsiteDelaySeconds=1",
             "--Policy:AbandonAfterSeconds=30",
             "--Policy:RiskThreshold=0",
@@ -88,6 +91,7 @@ public class GatewayApp : IAsyncLifetime
             "--Policy:QuietHours:EndHour=0",
             // Keep the test output readable: the app's JSON console logs warnings and errors only.
             "--Logging:LogLevel:Default=Warning",
+            .. ExtraArgs,
         ], builder => builder.Logging.AddProvider(Logs));
         BaseAddress = SiloApp.BaseAddress(App).TrimEnd('/');
         Http = new HttpClient { BaseAddress = new Uri(BaseAddress + "/"), Timeout = TimeSpan.FromSeconds(30) };

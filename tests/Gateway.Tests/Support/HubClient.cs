@@ -66,10 +66,15 @@ public sealed class HubClient : IAsyncDisposable
     /// Connects straight over WebSockets (no negotiate), sends the handshake and waits for its
     /// answer. A refused upgrade raises <see cref="HubConnectException"/> with the HTTP status.
     /// </summary>
-    public static async Task<HubClient> ConnectAsync(string baseAddress, string path, string? token, CancellationToken cancellationToken = default)
+    public static async Task<HubClient> ConnectAsync(string baseAddress, string path, string? token, CancellationToken cancellationToken = default, IDictionary<string, string>? headers = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
         var http = new Uri(baseAddress);
         var uri = new UriBuilder(http)
         {

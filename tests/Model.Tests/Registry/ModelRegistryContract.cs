@@ -1,21 +1,21 @@
+using CartRecovery.Model.Boosting;
 using CartRecovery.Model.Data;
 using CartRecovery.Model.Evaluation;
+using CartRecovery.Model.Onnx;
 using CartRecovery.Model.Registry;
-using CartRecovery.Model.Scoring;
-using CartRecovery.Model.Training;
 
 namespace CartRecovery.Model.Tests.Registry;
 
 /// <summary>The behaviour every <see cref="IModelRegistry"/> must have, run against each database.</summary>
 public abstract class ModelRegistryContract : IAsyncLifetime
 {
-    private static readonly Lazy<GbdtModel> Trained = new(() =>
+    private static readonly Lazy<OnnxModel> Trained = new(() =>
     {
         var rng = new Random(1);
         var x = Enumerable.Range(0, 400).Select(_ => (float)rng.NextDouble()).ToArray();
         var y = x.Select(v => rng.NextDouble() < v ? 1f : 0f).ToArray();
         var data = Dataset.Create(new DatasetSchema([new FeatureInfo("x", FeatureKind.Numeric)]), [x], y, "label");
-        return GbdtTrainer.Train(data, null, new GbdtOptions { Rounds = 5, MaxDepth = 2 }).Model;
+        return BoostingTrainer.Train(data, null, new BoostingOptions { Rounds = 5, NumberOfLeaves = 4, Threads = 1 }).Model;
     });
 
     protected IModelRegistry Registry { get; private set; } = null!;
@@ -38,7 +38,7 @@ public abstract class ModelRegistryContract : IAsyncLifetime
 
     protected abstract Task<IReadOnlyList<string>> TablesAsync();
 
-    protected static GbdtModel ModelWithAuc(double? auc) => Trained.Value.WithMetadata(Trained.Value.Metadata with
+    protected static OnnxModel ModelWithAuc(double? auc) => Trained.Value.WithInfo(Trained.Value.Info with
     {
         Metrics = auc is { } a ? new ModelMetrics(a, 0.4, 0.5, 100, 30, Metrics.Calibration([0.2f, 0.7f], [0, 1])) : null,
         TrainingFrom = new DateTimeOffset(2019, 10, 1, 0, 0, 0, TimeSpan.Zero),
@@ -68,17 +68,24 @@ public abstract class ModelRegistryContract : IAsyncLifetime
 
         Assert.NotNull(version);
         Assert.Equal(ModelStatus.Candidate, version.Status);
-        Assert.Equal("gbdt", version.Algorithm);
+        Assert.Equal("lightgbm", version.Algorithm);
         Assert.Equal(["x"], version.Features);
         Assert.Equal(5, version.HyperParameters["rounds"]);
         Assert.Equal(0.71, version.Metrics!.Auc, 12);
         Assert.Equal(100, version.Metrics.Rows);
         Assert.Equal(2, version.Metrics.Calibration.Count(b => b.Count > 0));
-        Assert.Equal(model.Metadata.TrainingFrom, version.TrainingFrom);
-        Assert.Equal(model.Metadata.TrainingTo, version.TrainingTo);
+        Assert.Equal(model.Info.TrainingFrom, version.TrainingFrom);
+        Assert.Equal(model.Info.TrainingTo, version.TrainingTo);
+        Assert.Equal(["x"], version.FeatureImportance!.Keys);
+        Assert.True(version.FeatureImportance["x"] > 0);
         Assert.InRange(version.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
-        Assert.Equal(ModelFile.ToJson(model), version.Payload);
-        Assert.Equal(model.Predict([0.3f]), version.LoadModel().Predict([0.3f]));
+        Assert.Equal(model.ToBytes(), version.Payload);
+        using (var original = model.CreateScorer())
+        using (var stored = version.LoadModel().CreateScorer())
+        {
+            Assert.Equal(original.Score([0.3f]), stored.Score([0.3f]));
+        }
+
         Assert.Null(await Registry.GetAsync(id + 1000));
         Assert.Null(await Registry.GetActiveAsync());
     }
@@ -91,6 +98,7 @@ public abstract class ModelRegistryContract : IAsyncLifetime
         var list = await Registry.ListAsync();
         Assert.Equal([b, a], list.Select(v => v.Id));
         Assert.All(list, v => Assert.Null(v.Payload));
+        Assert.All(list, v => Assert.NotNull(v.FeatureImportance));
     }
 
     [Fact]
@@ -145,6 +153,33 @@ public abstract class ModelRegistryContract : IAsyncLifetime
         Assert.Equal(results.Count(r => r.Promoted) - 1, versions.Count(v => v.Status == ModelStatus.Retired));
         Assert.All(results.Where(r => !r.Promoted), r => Assert.Equal(PromotionOutcome.LowerAuc, r.Outcome));
     }
+
+    /// <summary>
+    /// Rows written before models were ONNX (a JSON text payload, in a table created with payload TEXT) stay
+    /// readable after EnsureSchemaAsync, new ONNX rows can be added beside them, and loading an old one fails
+    /// with a clear message instead of scoring with something that is not a model.
+    /// </summary>
+    [Fact]
+    public async Task Legacy_json_payloads_stay_listed_and_fail_to_load_as_onnx()
+    {
+        await ExecuteAsync("DROP TABLE model_versions");
+        await ExecuteAsync(LegacyTable);
+        await ExecuteAsync("INSERT INTO model_versions (algorithm, features, hyper_parameters, metrics, status, created_at, payload) " +
+            "VALUES ('gbdt', '[\"x\"]', '{}', '{\"auc\":0.7,\"rows\":10,\"positives\":3,\"calibration\":[]}', 'active', '2025-01-01T00:00:00Z', '{\"format\":\"cartrecovery.gbdt\"}')");
+        await Registry.EnsureSchemaAsync();
+        var legacy = await Registry.GetActiveAsync();
+        Assert.Equal("gbdt", legacy!.Algorithm);
+        Assert.Equal(0.7, legacy.Metrics!.Auc);
+        Assert.Contains("not an ONNX model", Assert.Throws<ModelFormatException>(() => legacy.LoadModel()).Message);
+
+        var id = await Registry.AddCandidateAsync(ModelWithAuc(0.8));
+        Assert.True((await Registry.TryPromoteAsync(id)).Promoted);
+        using var scorer = (await Registry.GetActiveAsync())!.LoadModel().CreateScorer();
+        Assert.InRange(scorer.Score([0.5f]), 0, 1);
+    }
+
+    /// <summary>model_versions as it was created before payloads were ONNX bytes.</summary>
+    protected abstract string LegacyTable { get; }
 
     [Fact]
     public async Task Trainer_lock_is_exclusive_until_released()

@@ -35,6 +35,13 @@ public sealed class SqliteModelRegistryTests : ModelRegistryContract
         Assert.Null(await CreateRegistry().TryAcquireTrainerLockAsync());
     }
 
+    protected override string LegacyTable => """
+        CREATE TABLE model_versions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, algorithm TEXT NOT NULL, features TEXT NOT NULL, hyper_parameters TEXT NOT NULL,
+            training_from TEXT NULL, training_to TEXT NULL, metrics TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('candidate', 'active', 'retired')), created_at TEXT NOT NULL, payload TEXT NOT NULL)
+        """;
+
     protected override IModelRegistry CreateRegistry() => new SqliteModelRegistry(ConnectionString, TimeSpan.FromMinutes(5), _time);
 
     protected override Task SetUpDatabaseAsync() => Task.CompletedTask;

@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace CartRecovery.Model.Tests.Support;
 
 /// <summary>
-/// Runs Debian's python3-xgboost (only /usr/bin/python3 has numpy and xgboost) on a script the test writes.
-/// A missing interpreter or module fails the test: parity is a requirement, not an optional extra.
+/// Runs Debian's python3 (only /usr/bin/python3 has numpy, xgboost and onnx) on a script the test writes.
+/// A missing interpreter or module fails the test: parity and validity are requirements, not optional extras.
 /// </summary>
 public static class PythonXgboost
 {
@@ -36,7 +36,7 @@ public static class PythonXgboost
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("python xgboost script did not finish in 2 minutes");
+            throw new TimeoutException("python script did not finish in 2 minutes");
         }
 
         if (process.ExitCode != 0)

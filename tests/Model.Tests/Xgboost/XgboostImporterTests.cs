@@ -1,5 +1,6 @@
 using System.Text;
-using CartRecovery.Model.Scoring;
+using CartRecovery.Model.Onnx;
+using CartRecovery.Model.Tests.Support;
 using CartRecovery.Model.Xgboost;
 
 namespace CartRecovery.Model.Tests.Xgboost;
@@ -22,17 +23,38 @@ public sealed class XgboostImporterTests
     {
         var model = Parse(Stump.Replace("BASE", baseScore, StringComparison.Ordinal));
         Assert.Equal(["f0", "f1"], model.Features.Select(f => f.Name));
-        Assert.Equal(GbdtModel.Sigmoid(-0.4f), model.Predict([0f, 0.49f]), 6);
-        Assert.Equal(GbdtModel.Sigmoid(0.3f), model.Predict([0f, 0.5f]), 6);
-        Assert.Equal(GbdtModel.Sigmoid(-0.4f), model.Predict([0f, float.NaN]), 6);
-        Assert.Equal(2.5, model.FeatureImportance()["f1"], 6);
+        using var scorer = model.CreateScorer();
+        Assert.Equal(Sigmoid(-0.4f), scorer.Score([0f, 0.49f]), 6);
+        Assert.Equal(Sigmoid(0.3f), scorer.Score([0f, 0.5f]), 6);
+        Assert.Equal(Sigmoid(-0.4f), scorer.Score([0f, float.NaN]), 6);
+        Assert.Equal(2.5, model.Info.FeatureImportance!["f1"], 6);
+        Assert.Equal("xgboost", model.Info.Algorithm);
+    }
+
+    [Fact]
+    public void Missing_values_follow_each_nodes_default_direction()
+    {
+        // The same stump with missing values sent right: NaN now scores like a large value.
+        var model = Parse(Stump.Replace("BASE", "5E-1", StringComparison.Ordinal).Replace("\"default_left\":[1,0,0,0]", "\"default_left\":[0,0,0,0]", StringComparison.Ordinal));
+        using var scorer = model.CreateScorer();
+        Assert.Equal(Sigmoid(0.3f), scorer.Score([0f, float.NaN]), 6);
+        Assert.Equal(Sigmoid(-0.4f), scorer.Score([0f, 0.1f]), 6);
+    }
+
+    [Fact]
+    public void Written_graph_passes_the_onnx_checker_with_one_float_input_and_a_probability_output()
+    {
+        var model = Parse(Stump.Replace("BASE", "5E-1", StringComparison.Ordinal));
+        Assert.StartsWith("ok 8 ai.onnx:13,ai.onnx.ml:3", OnnxChecker.Check(model.ToBytes()));
+        Assert.Equal(new OnnxContract("features", 2, false, "probability", 2, 1, 0), model.Contract);
     }
 
     [Fact]
     public void Base_score_is_a_probability_turned_into_a_margin()
     {
         var model = Parse(Stump.Replace("BASE", "2E-1", StringComparison.Ordinal));
-        Assert.Equal(0.2f / 0.8f * MathF.Exp(0.3f) / (1 + (0.25f * MathF.Exp(0.3f))), model.Predict([0f, 1f]), 5);
+        using var scorer = model.CreateScorer();
+        Assert.Equal(0.2f / 0.8f * MathF.Exp(0.3f) / (1 + (0.25f * MathF.Exp(0.3f))), scorer.Score([0f, 1f]), 5);
     }
 
     [Theory]
@@ -43,6 +65,8 @@ public sealed class XgboostImporterTests
     [InlineData("\"right_children\":[2,-1,-1,-1]", "\"right_children\":[2,-1,-1]", "right_children has 3 values")]
     [InlineData("\"right_children\":[2,-1,-1,-1]", "\"right_children\":[0,-1,-1,-1]", "reached twice")]
     [InlineData("\"num_feature\":\"2\"", "\"num_features\":\"2\"", "num_feature is missing")]
+    [InlineData("\"num_feature\":\"2\"", "\"num_feature\":\"0\"", "num_feature is 0")]
+    [InlineData("\"feature_names\":[]", "\"feature_names\":[\"a\",\"a\"]", "feature 'a' appears twice")]
     public void Rejects_unsupported_or_damaged_models_naming_the_field(string find, string replace, string expected)
     {
         var json = Stump.Replace("BASE", "5E-1", StringComparison.Ordinal).Replace(find, replace, StringComparison.Ordinal);
@@ -58,5 +82,7 @@ public sealed class XgboostImporterTests
         Assert.Contains("not valid JSON", Assert.Throws<ModelFormatException>(() => Parse(json[..(json.Length / 2)])).Message);
     }
 
-    private static GbdtModel Parse(string json) => XgboostImporter.Parse(Encoding.UTF8.GetBytes(json), "test.json");
+    private static OnnxModel Parse(string json) => XgboostImporter.Parse(Encoding.UTF8.GetBytes(json), "test.json");
+
+    private static float Sigmoid(float margin) => 1f / (1f + MathF.Exp(-margin));
 }

@@ -30,8 +30,9 @@ public sealed class XgboostScenario
         print(json.dumps({'version': xgb.__version__}))
         """;
 
-    private XgboostScenario(Dataset train, Dataset validation, string modelJson, float[] trainPredictions, float[] validationPredictions)
+    private XgboostScenario(Dataset train, Dataset validation, string modelJson, float[] trainPredictions, float[] validationPredictions, (int Depth, int Rounds, double Eta, double Mcw) settings)
     {
+        (Depth, Rounds, Eta, MinChildWeight) = settings;
         Train = train;
         Validation = validation;
         ModelJson = modelJson;
@@ -49,6 +50,14 @@ public sealed class XgboostScenario
 
     public float[] ValidationPredictions { get; }
 
+    public int Depth { get; }
+
+    public int Rounds { get; }
+
+    public double Eta { get; }
+
+    public double MinChildWeight { get; }
+
     public static XgboostScenario Run(string csv, string label, double validationFraction, int depth, int rounds, double eta, double minChildWeight)
     {
         using var dir = new TempDirectory();
@@ -64,7 +73,8 @@ public sealed class XgboostScenario
             validation,
             File.ReadAllText(dir.File("model.json")),
             ReadFloats(dir.File("pred_train.txt")),
-            ReadFloats(dir.File("pred_valid.txt")));
+            ReadFloats(dir.File("pred_valid.txt")),
+            (depth, rounds, eta, minChildWeight));
     }
 
     private static float[] ReadFloats(string path) =>

@@ -1,0 +1,35 @@
+namespace CartRecovery.Grains.Hosting;
+
+/// <summary>Which storage provider holds grain state (configuration section <c>Storage</c>).</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary><c>Sqlite</c> (embedded default) or <c>Postgres</c>.</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>
+    /// Connection string. For SQLite the default is a file under the working directory
+    /// (<c>Data Source=.data/cartrecovery.db</c>); PostgreSQL requires one.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsPostgres => string.Equals(Provider, "Postgres", StringComparison.OrdinalIgnoreCase) || string.Equals(Provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsSqlite => string.Equals(Provider, "Sqlite", StringComparison.OrdinalIgnoreCase);
+
+    public string SqliteConnectionString => ConnectionString is { Length: > 0 } cs ? cs : "Data Source=.data/cartrecovery.db";
+
+    public void Validate()
+    {
+        if (!IsPostgres && !IsSqlite)
+        {
+            throw new InvalidOperationException($"{Section}:Provider must be 'Sqlite' or 'Postgres' (got '{Provider}')");
+        }
+
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new InvalidOperationException($"{Section}:ConnectionString is required when {Section}:Provider is Postgres");
+        }
+    }
+}

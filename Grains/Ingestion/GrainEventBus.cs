@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using CartRecovery.Grains.Abstractions;
+using CartRecovery.Grains.Abstractions.Events;
+using CartRecovery.Grains.Diagnostics;
+
+namespace CartRecovery.Grains.Ingestion;
+
+/// <summary>
+/// Events applied in this process: a batch is grouped by shopper (keeping each shopper's order)
+/// and each shopper grain gets one call with its events. The publish completes when every
+/// shopper answered, which each does only once its events' effects are durable.
+/// </summary>
+public sealed class GrainEventBus(IGrainFactory grains, DomainMetrics metrics) : IEventBus
+{
+    public async Task PublishAsync(IReadOnlyList<StorefrontEvent> events, CancellationToken cancellationToken)
+    {
+        var byShopper = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!byShopper.TryGetValue(e.ShopperId, out var list))
+            {
+                byShopper[e.ShopperId] = list = new List<StorefrontEvent>(4);
+            }
+
+            list.Add(e);
+        }
+
+        var calls = new Task<BatchOutcome>[byShopper.Count];
+        var i = 0;
+        foreach (var (shopper, list) in byShopper)
+        {
+            calls[i++] = ApplyAsync(shopper, list);
+        }
+
+        try
+        {
+            await Task.WhenAll(calls).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            metrics.Failed();
+            throw new IngestFailedException("events could not be applied; nothing that was applied counts twice if the batch is sent again", e);
+        }
+
+        var applied = 0;
+        foreach (var call in calls)
+        {
+            applied += call.Result.Applied;
+        }
+
+        metrics.Ingested(applied, "http");
+    }
+
+    private async Task<BatchOutcome> ApplyAsync(string shopper, List<StorefrontEvent> events)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await grains.GetGrain<IShopperGrain>(shopper).Apply(new EventBatch(events));
+        metrics.ShopperBatch(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return outcome;
+    }
+}
+
+/// <summary>Some events of a batch may not have been applied; sending the batch again is safe.</summary>
+public sealed class IngestFailedException(string message, Exception inner) : Exception(message, inner);
