@@ -28,7 +28,7 @@ public static class GrainsServiceCollectionExtensions
         var policy = configuration.GetSection("Policy").Get<CampaignPolicy>() ?? new CampaignPolicy();
         if (PolicyValidator.Validate(policy) is { } error)
         {
-            throw new InvalidOperationException($"Policy: {error}");
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Policy", typeof(CampaignPolicy), [$"Policy: {error}"]);
         }
 
         var webhook = configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions();
@@ -94,6 +94,11 @@ internal sealed class PolicyRefresher(PolicyCache cache, IGrainFactory grains) :
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Storage or the cluster unreachable: keep the policy held; readiness reports it.
+                // While the host stops, the silo may already be gone: stop asking.
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
         }
     }

@@ -24,12 +24,12 @@ public sealed class StorageOptions
     {
         if (!IsPostgres && !IsSqlite)
         {
-            throw new InvalidOperationException($"{Section}:Provider must be 'Sqlite' or 'Postgres' (got '{Provider}')");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(StorageOptions), [$"{Section}:Provider must be 'Sqlite' or 'Postgres' (got '{Provider}')"]);
         }
 
         if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
         {
-            throw new InvalidOperationException($"{Section}:ConnectionString is required when {Section}:Provider is Postgres");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(StorageOptions), [$"{Section}:ConnectionString is required when {Section}:Provider is Postgres"]);
         }
     }
 }

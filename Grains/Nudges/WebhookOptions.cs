@@ -33,27 +33,27 @@ public sealed class WebhookOptions
     {
         if (Enabled && !Uri.TryCreate(Url, UriKind.Absolute, out _))
         {
-            throw new InvalidOperationException($"{Section}:Url is not an absolute URL");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(WebhookOptions), [$"{Section}:Url is not an absolute URL"]);
         }
 
         if (Enabled && string.IsNullOrEmpty(Secret))
         {
-            throw new InvalidOperationException($"{Section}:Secret is required when {Section}:Url is set (webhooks are always signed)");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(WebhookOptions), [$"{Section}:Secret is required when {Section}:Url is set (webhooks are always signed)"]);
         }
 
         if (MaxAttempts is < 1 or > 20)
         {
-            throw new InvalidOperationException($"{Section}:MaxAttempts must be between 1 and 20");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(WebhookOptions), [$"{Section}:MaxAttempts must be between 1 and 20"]);
         }
 
         if (MaxConcurrency is < 1 or > 1024)
         {
-            throw new InvalidOperationException($"{Section}:MaxConcurrency must be between 1 and 1024");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(WebhookOptions), [$"{Section}:MaxConcurrency must be between 1 and 1024"]);
         }
 
         if (RedeliverAfter < TimeSpan.FromSeconds(1) || RedeliverAfter > TimeSpan.FromDays(1))
         {
-            throw new InvalidOperationException($"{Section}:RedeliverAfter must be between 00:00:01 and 1.00:00:00");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(WebhookOptions), [$"{Section}:RedeliverAfter must be between 00:00:01 and 1.00:00:00"]);
         }
     }
 }

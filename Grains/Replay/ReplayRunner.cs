@@ -74,7 +74,8 @@ public static class ReplayRunner
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        // Warnings go to stderr: stdout is the command's result (replay --json).
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(new DomainClock(clock));
         builder.Services.AddSingleton<ICartScheduler>(scheduler);
         builder.Services.AddCartRecoveryGrains(configuration);

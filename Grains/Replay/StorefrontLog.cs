@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Common;
+using CsvHelper;
 
 namespace CartRecovery.Grains.Replay;
 
@@ -23,12 +24,12 @@ public static class StorefrontLog
             throw new ArgumentOutOfRangeException(nameof(scale), "scale must be at least 1");
         }
 
-        var lines = ReadLines(path);
-        var header = lines.FirstOrDefault()?.Trim() ?? throw new InvalidDataException($"{path}: empty file");
+        var records = ReadRecords(path);
+        var header = records.Count > 0 ? string.Join(',', records[0].Select(c => c.Trim())) : throw new InvalidDataException($"{path}: empty file");
         var baseEvents = header switch
         {
-            Rees46Header => FromRees46(lines.Skip(1), path),
-            RetailrocketHeader => FromRetailrocket(lines.Skip(1), path),
+            Rees46Header => FromRees46(records.Skip(1), path),
+            RetailrocketHeader => FromRetailrocket(records.Skip(1), path),
             _ => throw new InvalidDataException($"{path}: unknown header '{header}' (expected REES46 or Retailrocket columns)"),
         };
 
@@ -77,32 +78,48 @@ public static class StorefrontLog
     private static StorefrontEvent Make(string id, string type, string shopper, string session, DateTimeOffset at) =>
         new() { EventId = id, Type = type, ShopperId = shopper, SessionId = session, OccurredAt = at };
 
-    private static List<string> ReadLines(string path)
+    private static readonly CsvReaderOptions CsvOptions = new()
     {
-        using var file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        using var reader = new StreamReader(stream);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line)
+        HasHeader = false,
+        Separator = ',',
+        SkipEmptyLines = true,
+        TrimWhitespace = false,
+        MalformedData = CsvMalformedDataHandling.Throw,
+
+        // Width is checked per format, so the message can name the row and the expected count.
+        FieldCountMismatch = CsvFieldCountHandling.Allow,
+    };
+
+    /// <summary>Every non-empty record of the file, the header first (RFC 4180 quoting, LF or CRLF).</summary>
+    private static List<string[]> ReadRecords(string path)
+    {
+        using Stream file = File.OpenRead(path);
+        using var stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = CsvReader.Create(stream, CsvOptions, false);
+        var records = new List<string[]>();
+        try
         {
-            if (line.Length > 0)
+            while (reader.Read())
             {
-                lines.Add(line);
+                records.Add(reader.Current.ToArray());
             }
         }
+        catch (CsvFormatException e)
+        {
+            throw new InvalidDataException($"{path}: row {records.Count + 1}: {e.Message}", e);
+        }
 
-        return lines;
+        return records;
     }
 
     /// <summary>REES46: sessions and prices come from the data; view→product_view, cart→add_to_cart, purchase→purchase.</summary>
-    private static List<StorefrontEvent> FromRees46(IEnumerable<string> rows, string path)
+    private static List<StorefrontEvent> FromRees46(IEnumerable<string[]> rows, string path)
     {
         var events = new List<StorefrontEvent>();
         var row = 1;
-        foreach (var line in rows)
+        foreach (var f in rows)
         {
             row++;
-            var f = line.Split(',');
             if (f.Length != 9)
             {
                 throw new InvalidDataException($"{path}: row {row} has {f.Length} fields, expected 9");
@@ -151,15 +168,14 @@ public static class StorefrontLog
     /// Retailrocket: no sessions or prices. Sessions are cut at 30-minute gaps per visitor; an item's
     /// price is derived from its id (between 5.00 and 199.99), the same everywhere it appears.
     /// </summary>
-    private static List<StorefrontEvent> FromRetailrocket(IEnumerable<string> rows, string path)
+    private static List<StorefrontEvent> FromRetailrocket(IEnumerable<string[]> rows, string path)
     {
         var events = new List<StorefrontEvent>();
         var lastSeen = new Dictionary<string, (DateTimeOffset At, int Session)>();
         var row = 1;
-        foreach (var line in rows)
+        foreach (var f in rows)
         {
             row++;
-            var f = line.Split(',');
             if (f.Length != 5)
             {
                 throw new InvalidDataException($"{path}: row {row} has {f.Length} fields, expected 5");

@@ -1,13 +1,21 @@
+using System.CommandLine;
 using CartRecovery.Gateway.Hosting;
+using Microsoft.Extensions.Configuration;
 
 namespace CartRecovery.Silo.Commands;
 
 /// <summary>Container HEALTHCHECK: GET /health/live on the local public port.</summary>
 internal static class HealthcheckCommand
 {
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var configuration = ToolConfiguration.Build(args);
+        var command = new Command("healthcheck", "Exit 0 when GET /health/live answers on this machine's public port (Http:Port)").AcceptSettings();
+        command.SetAction((result, ct) => RunAsync(ToolConfiguration.Build(result), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    {
         var http = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         try

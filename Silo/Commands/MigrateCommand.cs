@@ -1,14 +1,22 @@
+using System.CommandLine;
 using CartRecovery.Grains.Hosting;
 using CartRecovery.Persistence.Migrations;
+using Microsoft.Extensions.Configuration;
 
 namespace CartRecovery.Silo.Commands;
 
 /// <summary>Applies schema migrations and exits; idempotent (run by the Helm pre-upgrade job).</summary>
 internal static class MigrateCommand
 {
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var configuration = ToolConfiguration.Build(args);
+        var command = new Command("migrate", "Create or migrate the database schema (Storage:*) and exit; idempotent").AcceptSettings();
+        command.SetAction((result, ct) => RunAsync(ToolConfiguration.Build(result), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    {
         var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         try
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using CartRecovery.Grains.Json;
@@ -8,89 +9,71 @@ namespace CartRecovery.Silo.Commands;
 /// <summary>replay --input FILE [--scale N] [--seed N] [--json] [--Policy:Key=value ...]</summary>
 internal static class ReplayCommand
 {
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        string? input = null;
-        int scale = 1, seed = 1;
-        var json = false;
-        var settings = new Dictionary<string, string?>();
-        for (var i = 0; i < args.Length; i++)
+        var input = new Option<string>("--input") { Description = "storefront log: REES46 or Retailrocket CSV, plain or .gz (relative to the working directory)", Required = true };
+        input.Validators.Add(r =>
         {
-            switch (args[i])
+            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path))
             {
-                case "--input" when i + 1 < args.Length:
-                    input = args[++i];
-                    break;
-                case "--scale" when i + 1 < args.Length && int.TryParse(args[i + 1], out var s) && s >= 1:
-                    scale = s;
-                    i++;
-                    break;
-                case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], out var sd):
-                    seed = sd;
-                    i++;
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains('=') && args[i].Contains(':'))
-                    {
-                        var kv = args[i][2..].Split('=', 2);
-                        settings[kv[0]] = kv[1];
-                        break;
-                    }
-
-                    await Console.Error.WriteLineAsync($"error: replay: unexpected argument '{args[i]}' (--input FILE [--scale N>=1] [--seed N] [--json])");
-                    return 2;
+                r.AddError($"--input must name an existing file ('{path}' not found)");
             }
-        }
-
-        if (input is null || !File.Exists(input))
+        });
+        var scale = new Option<int>("--scale") { Description = "replay the log N times under fresh ids", DefaultValueFactory = _ => 1 };
+        scale.Validators.Add(r =>
         {
-            await Console.Error.WriteLineAsync($"error: replay: --input must name an existing file{(input is null ? "" : $" ('{input}' not found)")}");
-            return 2;
-        }
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--scale must be at least 1");
+            }
+        });
+        var seed = new Option<int>("--seed") { Description = "seed of consent, control group and ids", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "print only the JSON report on stdout, no progress" };
+        var command = new Command("replay", "Replay a storefront log through an in-process cluster and report recovery (docs/replay.md); policy settings as --Policy:Key=value")
+        {
+            input, scale, seed, json,
+        };
+        command.AcceptSettings();
+        command.SetAction((result, ct) => RunAsync(
+            new ReplayOptions { Input = result.GetRequiredValue(input), Scale = result.GetValue(scale), Seed = result.GetValue(seed), Settings = ToolConfiguration.Settings(result) },
+            result.GetValue(json),
+            ct));
+        return command;
+    }
 
-        var progress = new SyncProgress<ReplayProgress>(p => DrawBar(p));
+    private static async Task<int> RunAsync(ReplayOptions options, bool json, CancellationToken cancellationToken)
+    {
+        ReplayResult result;
+        var stdout = Console.Out;
         try
         {
-            var result = await ReplayRunner.RunAsync(new ReplayOptions { Input = input, Scale = scale, Seed = seed, Settings = settings }, progress, cancellationToken);
-            Console.Error.WriteLine();
-            var report = JsonSerializer.Serialize(result.Report, GrainsJsonContext.Default.RecoveryReport);
-            if (json)
-            {
-                Console.WriteLine(report);
-            }
-            else
-            {
-                var r = result.Report;
-                Console.WriteLine($"events replayed   {result.Events:N0} in {result.Elapsed.TotalSeconds:0.0} s ({result.EventsPerSecond:N0} events/s), {result.RemindersFired:N0} reminders fired");
-                Console.WriteLine($"carts             created {r.CartsCreated:N0}, at risk {r.CartsAbandoned:N0}, nudged {r.CartsNudged:N0}, recovered {r.CartsRecovered:N0}, purchased directly {r.CartsPurchasedDirectly:N0}, expired {r.CartsExpired:N0}");
-                Console.WriteLine($"recovery rate     treatment {r.Treatment.Rate:P1} of {r.Treatment.AtRisk:N0}, control {r.Control.Rate:P1} of {r.Control.AtRisk:N0}");
-                Console.WriteLine($"uplift            {r.Uplift:+0.0%;-0.0%} (95% CI {r.UpliftCi95[0]:+0.0%;-0.0%} .. {r.UpliftCi95[1]:+0.0%;-0.0%})");
-                Console.WriteLine($"recovered revenue {r.RecoveredRevenue.ToString("N2", CultureInfo.InvariantCulture)}");
-                Console.WriteLine(report);
-            }
-
-            return 0;
+            // stdout carries only the report: the in-process cluster's console log goes to stderr while it runs.
+            Console.SetOut(Console.Error);
+            result = json
+                ? await ReplayRunner.RunAsync(options, null, cancellationToken)
+                : await ReplayProgressView.RunAsync(progress => ReplayRunner.RunAsync(options, progress, cancellationToken));
         }
         catch (InvalidDataException e)
         {
             await Console.Error.WriteLineAsync("error: " + e.Message);
             return 1;
         }
-    }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
 
-    private static void DrawBar(ReplayProgress p)
-    {
-        const int width = 30;
-        var done = (int)((double)p.Applied / p.Total * width);
-        Console.Error.Write($"\r[{new string('#', done)}{new string('.', width - done)}] {p.Applied * 100 / p.Total,3}% {p.Applied:N0}/{p.Total:N0} events {p.EventsPerSecond:N0}/s   ");
-    }
-}
+        if (!json)
+        {
+            var r = result.Report;
+            Console.WriteLine($"events replayed   {result.Events:N0} in {result.Elapsed.TotalSeconds:0.0} s ({result.EventsPerSecond:N0} events/s), {result.RemindersFired:N0} reminders fired");
+            Console.WriteLine($"carts             created {r.CartsCreated:N0}, at risk {r.CartsAbandoned:N0}, nudged {r.CartsNudged:N0}, recovered {r.CartsRecovered:N0}, purchased directly {r.CartsPurchasedDirectly:N0}, expired {r.CartsExpired:N0}");
+            Console.WriteLine($"recovery rate     treatment {r.Treatment.Rate:P1} of {r.Treatment.AtRisk:N0}, control {r.Control.Rate:P1} of {r.Control.AtRisk:N0}");
+            Console.WriteLine($"uplift            {r.Uplift:+0.0%;-0.0%} (95% CI {r.UpliftCi95[0]:+0.0%;-0.0%} .. {r.UpliftCi95[1]:+0.0%;-0.0%})");
+            Console.WriteLine($"recovered revenue {r.RecoveredRevenue.ToString("N2", CultureInfo.InvariantCulture)}");
+        }
 
-/// <summary>Reports progress on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
+        Console.WriteLine(JsonSerializer.Serialize(result.Report, GrainsJsonContext.Default.RecoveryReport));
+        return 0;
+    }
 }

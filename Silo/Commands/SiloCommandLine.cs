@@ -1,68 +1,96 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using CartRecovery.Gateway.Hosting;
 using CartRecovery.Silo.Commands;
 
 namespace CartRecovery.Silo;
 
 /// <summary>
-/// The executable's verbs. No verb runs the server; the others are tools:
-/// migrate, healthcheck, replay, model (see docs/cli.md).
+/// The executable's verbs, parsed by System.CommandLine. No verb runs the server; the others are tools:
+/// migrate, healthcheck, replay, model, help (see docs/cli.md). Every verb answers --help.
 /// </summary>
 public static class SiloCommandLine
 {
+    /// <summary>Exit code of a wrong command line (1 is a failure of the command itself).</summary>
+    public const int UsageError = 2;
+
+    private static readonly string[] HelpAliases = ["--help", "-h", "-?"];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        using var cts = new CancellationTokenSource();
-        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : null;
-        var rest = verb is null ? args : args[1..];
-        if (verb is not null)
+        // Without a verb every argument is the server's ASP.NET Core configuration (--urls URL,
+        // --environment NAME, --Section:Key=value); they never reach the parser, so a setting's
+        // value cannot be taken for a verb and the server sees exactly what it was given.
+        if (args.Length == 0 || (args[0].StartsWith('-') && !HelpAliases.Contains(args[0])))
         {
-            Console.CancelKeyPress += (_, e) =>
-            {
-                e.Cancel = true;
-                cts.Cancel();
-            };
+            return await RunServerAsync(args);
         }
 
-        switch (verb)
+        var root = Build();
+        var result = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
+        if (result.Action is ParseErrorAction)
         {
-            case null:
-                try
-                {
-                    await SiloApp.Build(args).RunAsync();
-                    return 0;
-                }
-                catch (Exception e) when (CartRecovery.Gateway.Hosting.OptionsProblems.Of(e) is { Count: > 0 } problems)
-                {
-                    // One line per missing or invalid setting, no stack trace.
-                    foreach (var problem in problems)
-                    {
-                        await Console.Error.WriteLineAsync("configuration: " + problem);
-                    }
-
-                    return 1;
-                }
-            case "migrate":
-                return await MigrateCommand.RunAsync(rest, cts.Token);
-            case "healthcheck":
-                return await HealthcheckCommand.RunAsync(rest, cts.Token);
-            case "replay":
-                return await ReplayCommand.RunAsync(rest, cts.Token);
-            case "model":
-                return await CartRecovery.Model.Cli.ModelCommand.RunAsync(rest, Console.Out, Console.Error, CartRecovery.Grains.Scoring.FeatureSet.Names, cts.Token);
-            case "help" or "--help" or "-h":
-                Console.WriteLine(Usage);
-                return 0;
-            default:
-                await Console.Error.WriteLineAsync($"error: unknown command '{verb}'\n{Usage}");
-                return 2;
+            return await UsageAsync(result, result.Errors.Select(e => e.Message.TrimEnd('.')));
         }
+
+        return await result.InvokeAsync();
     }
 
-    public const string Usage = """
-        usage: CartRecovery.Silo [command] [options] [--Section:Key=value ...]
-          (no command)   run the server (role from Silo:Role: both | silo | gateway)
-          migrate        create or migrate the database schema and exit
-          healthcheck    exit 0 when /health/live answers on this machine
-          replay         replay a storefront log: --input FILE [--scale N] [--seed N] [--json]
-          model          fit | score | eval | import | import-xgboost (see `model help`)
-        """;
+    private static async Task<int> UsageAsync(ParseResult result, IEnumerable<string> errors)
+    {
+        var command = result.CommandResult.Command is RootCommand ? "" : result.CommandResult.Command.Name;
+        foreach (var error in errors)
+        {
+            await Console.Error.WriteLineAsync($"error: {command}{(command.Length > 0 ? ": " : "")}{error}");
+        }
+
+        await Console.Error.WriteLineAsync($"see: {result.RootCommandResult.Command.Name} {command}{(command.Length > 0 ? " " : "")}--help");
+        return UsageError;
+    }
+
+    internal static RootCommand Build()
+    {
+        var root = new RootCommand("""
+            Runs the cart-recovery server when no command is given (role from Silo:Role: both | silo | gateway),
+            taking ASP.NET Core configuration arguments: --urls URL, --environment NAME, --Section:Key=value.
+            """)
+        {
+            MigrateCommand.Create(),
+            HealthcheckCommand.Create(),
+            ReplayCommand.Create(),
+            ModelCommandLine.Create(),
+        };
+        // RunAsync runs the server itself when there is no verb; this makes the parser agree that no verb is valid.
+        root.SetAction((result, _) => RunServerAsync([.. result.Tokens.Select(t => t.Value)]));
+        var help = new Command("help", "Print help for the executable or for one command (help replay)");
+        var topic = new Argument<string[]>("command") { Arity = ArgumentArity.ZeroOrMore, Description = "the command to describe" };
+        help.Add(topic);
+        help.SetAction((result, ct) => root.Parse([.. result.GetValue(topic) ?? [], "--help"]).InvokeAsync(cancellationToken: ct));
+        root.Add(help);
+
+        // model keeps its own parser (Model/Cli); its --help goes to it rather than to ours.
+        var helpOption = root.Options.OfType<HelpOption>().Single();
+        helpOption.Action = new ModelCommandLine.DelegatingHelpAction((HelpAction)helpOption.Action!);
+        return root;
+    }
+
+    private static async Task<int> RunServerAsync(string[] args)
+    {
+        try
+        {
+            await SiloApp.Build(args).RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (OptionsProblems.Of(e) is { Count: > 0 } problems)
+        {
+            // One line per missing or invalid setting, no stack trace.
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync("configuration: " + problem);
+            }
+
+            return 1;
+        }
+    }
 }

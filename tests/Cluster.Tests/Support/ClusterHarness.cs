@@ -30,34 +30,40 @@ internal sealed class ClusterHarness : IAsyncDisposable
     private static readonly string SiloDll = Path.Combine(AppContext.BaseDirectory, "CartRecovery.Silo.dll");
 
     private readonly ITestOutputHelper _output;
-    private readonly PostgresDatabase _database;
+    private readonly PostgresDatabase? _database;
     private readonly Dictionary<string, string> _settings;
     private readonly List<ClusterNode> _nodes = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private string? _token;
 
-    private ClusterHarness(ITestOutputHelper output, PostgresDatabase database, Dictionary<string, string> settings)
+    private ClusterHarness(ITestOutputHelper output, PostgresDatabase? database, Dictionary<string, string> settings)
     {
         _output = output;
         _database = database;
         _settings = settings;
     }
 
-    public string ConnectionString => _database.ConnectionString;
+    public string ConnectionString => _settings["Storage:ConnectionString"];
 
     public static string RedisConnectionString => Environment.GetEnvironmentVariable("CARTRECOVERY_TEST_REDIS") is { Length: > 0 } r ? r : "127.0.0.1:6379";
 
     /// <summary>A fresh database (migrated) and settings every node shares; <paramref name="policy"/> overrides the test policy.</summary>
-    public static async Task<ClusterHarness> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? policy = null)
+    public static async Task<ClusterHarness> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? policy = null, string? connectionString = null, string? redis = null)
     {
-        var database = new PostgresDatabase();
-        await database.InitializeAsync();
+        PostgresDatabase? database = null;
+        if (connectionString is null)
+        {
+            database = new PostgresDatabase();
+            await database.InitializeAsync();
+            connectionString = database.ConnectionString;
+        }
+
         var settings = new Dictionary<string, string>
         {
             ["Storage:Provider"] = "Postgres",
-            ["Storage:ConnectionString"] = database.ConnectionString,
+            ["Storage:ConnectionString"] = connectionString,
             ["Cluster:Membership"] = "Redis",
-            ["Cluster:RedisConnectionString"] = RedisConnectionString,
+            ["Cluster:RedisConnectionString"] = redis ?? RedisConnectionString,
             ["Cluster:ClusterId"] = "t" + Guid.NewGuid().ToString("N")[..12],
             ["Cluster:AdvertisedAddress"] = "127.0.0.1",
             ["Auth:IngestKey"] = IngestKey,
@@ -95,6 +101,14 @@ internal sealed class ClusterHarness : IAsyncDisposable
     }
 
     public Task<ClusterNode> StartSiloAsync(string name) => StartNodeAsync(name, "silo");
+
+    /// <summary>SIGTERM, as Kubernetes stops a pod: the silo leaves the cluster and finishes its writes.</summary>
+    public async Task StopGracefullyAsync(ClusterNode node)
+    {
+        node.Process.Signal(ChildProcess.SigTerm);
+        Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(45)), $"{node.Name} did not stop within 45 s of SIGTERM:\n{node.Process.Tail()}");
+        Assert.True(node.Process.ExitCode == 0, $"{node.Name} exited {node.Process.ExitCode} after SIGTERM:\n{node.Process.Tail()}");
+    }
 
     public Task<ClusterNode> StartGatewayAsync(string name) => StartNodeAsync(name, "gateway");
 
@@ -261,6 +275,9 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
         _http.Dispose();
         NpgsqlConnection.ClearAllPools();
-        await _database.DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
     }
 }
