@@ -72,6 +72,7 @@ public static class GrainsServiceCollectionExtensions
     public static IServiceCollection AddModelRegistry(this IServiceCollection services, IConfiguration configuration)
     {
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        storage.EnsureSqliteDirectory();
         services.TryAddSingleton<IModelRegistry>(_ => storage.IsPostgres
             ? new PostgresModelRegistry(storage.ConnectionString!)
             : new SqliteModelRegistry(storage.SqliteConnectionString));

@@ -21,6 +21,7 @@ public static class SiloBuilderExtensions
     {
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         storage.Validate();
+        storage.EnsureSqliteDirectory();
         var json = GrainsJsonContext.Default.Options;
         if (storage.IsPostgres)
         {

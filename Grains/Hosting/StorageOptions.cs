@@ -20,6 +20,24 @@ public sealed class StorageOptions
 
     public string SqliteConnectionString => ConnectionString is { Length: > 0 } cs ? cs : "Data Source=.data/cartrecovery.db";
 
+    /// <summary>
+    /// Creates the folder of the SQLite file (by default <c>.data/</c> under the working directory):
+    /// the model registry and the grain storage open it at start, whichever comes first.
+    /// </summary>
+    public void EnsureSqliteDirectory()
+    {
+        if (!IsSqlite)
+        {
+            return;
+        }
+
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(SqliteConnectionString).DataSource;
+        if (file.Length > 0 && file != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+    }
+
     public void Validate()
     {
         if (!IsPostgres && !IsSqlite)

@@ -196,6 +196,32 @@ public sealed class PublishedSiloTests : IDisposable
         return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
+    /// <summary>The embedded default as `./run.sh` starts it: no storage settings, no migrate, an empty working directory.</summary>
+    [Fact]
+    public async Task EmbeddedDefaultStartsInAnEmptyWorkingDirectoryWithoutMigrate()
+    {
+        _silo.EnsurePublished();
+        var empty = Directory.CreateTempSubdirectory("cr-empty-").FullName;
+        var env = PublishedSilo.ImageEnvironment(empty);
+        env["ASPNETCORE_ENVIRONMENT"] = "Development";
+        env["Storage__Provider"] = null;
+        env["Storage__ConnectionString"] = null;
+        var port = PublishedSilo.FreePort();
+        env["Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var process = SiloProcess.Start(_silo.EntryPath, empty, env, port);
+        try
+        {
+            Assert.True(await process.WaitForOkAsync("/health/ready", StartTimeout), "the embedded default never became ready in an empty working directory");
+            Assert.True(File.Exists(Path.Combine(empty, ".data", "cartrecovery.db")), "no SQLite file under the working directory's .data/");
+            await AssertCleanStopAsync(process, "both");
+        }
+        catch
+        {
+            _output.WriteLine(Tail(process.Output));
+            throw;
+        }
+    }
+
     [Fact]
     public async Task HealthcheckSubcommandReflectsLiveness()
     {
