@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
+using CartRecovery.Model.Data;
 
 namespace CartRecovery.Bench.Model;
 
@@ -15,12 +15,10 @@ internal static class ScaledSessions
     {
         var sessions = new Dictionary<string, List<string[]>>(StringComparer.Ordinal);
         var order = new List<string>();
-        using (var reader = new StreamReader(new GZipStream(File.OpenRead(eventsGz), CompressionMode.Decompress)))
+        using (var records = CsvRecords.Open(eventsGz))
         {
-            reader.ReadLine();
-            while (reader.ReadLine() is { } line)
+            while (records.Read() is { } f)
             {
-                var f = line.Split(',');
                 if (!sessions.TryGetValue(f[8], out var list))
                 {
                     sessions[f[8]] = list = new List<string[]>();

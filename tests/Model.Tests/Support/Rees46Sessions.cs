@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
+using CartRecovery.Model.Data;
 using CartRecovery.TestSupport;
 
 namespace CartRecovery.Model.Tests.Support;
@@ -22,15 +22,13 @@ public static class Rees46Sessions
     {
         var sessions = new Dictionary<string, List<Event>>(StringComparer.Ordinal);
         var order = new List<string>();
-        using (var reader = new StreamReader(new GZipStream(File.OpenRead(SharedData.Rees46), CompressionMode.Decompress)))
+        using (var records = CsvRecords.Open(SharedData.Rees46))
         {
-            var header = reader.ReadLine()!.Split(',');
-            int Col(string name) => Array.IndexOf(header, name);
+            int Col(string name) => records.RequireColumn(name, "column");
             int time = Col("event_time"), type = Col("event_type"), product = Col("product_id"), categoryId = Col("category_id"),
                 categoryCode = Col("category_code"), brand = Col("brand"), price = Col("price"), session = Col("user_session");
-            while (reader.ReadLine() is { } line)
+            while (records.Read() is { } f)
             {
-                var f = line.Split(',');
                 var e = new Event(
                     DateTime.ParseExact(f[time], "yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
                     f[type], f[product], f[categoryId], f[categoryCode], f[brand],
