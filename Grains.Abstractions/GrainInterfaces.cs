@@ -40,15 +40,24 @@ public interface IShopperGrain : IGrainWithStringKey
 
     [Alias("Get")]
     Task<ShopperState> Get();
+
+    /// <summary>
+    /// The online features of one of the shopper's recent sessions (null: not among them). A cart
+    /// asks while it scores, possibly while this shopper awaits that cart in <see cref="Apply"/>, so
+    /// the call interleaves; it changes nothing.
+    /// </summary>
+    [AlwaysInterleave, Alias("GetSession")]
+    Task<SessionState?> GetSession(string sessionId);
 }
 
-/// <summary>A browsing session (key: "shopperId/sessionId"): online features for scoring. Calls no grain.</summary>
+/// <summary>
+/// Session features as the previous release stored them, one grain per session (key:
+/// "shopperId/sessionId"). Read only, for carts whose session predates the upgrade; session
+/// features now live in the shopper's state.
+/// </summary>
 [Alias("cr.ISessionGrain")]
 public interface ISessionGrain : IGrainWithStringKey
 {
-    [Alias("Apply")]
-    Task Apply(EventBatch batch, ShopperDecision shopper);
-
     [Alias("Get")]
     Task<SessionState> Get();
 }

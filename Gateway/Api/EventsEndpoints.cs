@@ -41,6 +41,14 @@ internal static class EventsEndpoints
             return Results.Json(new ApiError($"body: larger than {EventValidator.MaxBodyBytes} bytes"), statusCode: StatusCodes.Status413PayloadTooLarge);
         }
 
+        // The body stays unread in the connection until the batch may go on.
+        using var place = await limits.EnterIngestAsync(http.RequestAborted);
+        if (!place.IsAcquired)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Results.Json(new ApiError("server busy: too many event batches waiting; send again shortly"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         byte[] body;
         int length;
         try

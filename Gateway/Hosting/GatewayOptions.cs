@@ -122,4 +122,14 @@ public sealed class LimitsOptions
 
     /// <summary>Hub calls refused by the rate limit before the connection is cut.</summary>
     public int HubViolationsBeforeDisconnect { get; set; } = 50;
+
+    /// <summary>
+    /// Event batches (POST /v1/events) this gateway reads and applies at once. More wait in line,
+    /// unread, in arrival order: a batch is parsed only when it can go on, so hundreds of waiting
+    /// batches do not sit parsed in memory.
+    /// </summary>
+    public int IngestConcurrency { get; set; } = 64;
+
+    /// <summary>Event batches that may wait for <see cref="IngestConcurrency"/>; beyond, a batch is refused with 503 and Retry-After.</summary>
+    public int IngestQueue { get; set; } = 4096;
 }

@@ -188,6 +188,8 @@ internal sealed class LimitsOptionsValidator : GatewayOptionsValidator<LimitsOpt
             (nameof(o.HubConnectionsPerIp), o.HubConnectionsPerIp, int.MaxValue),
             (nameof(o.MaxHubMessageBytes), o.MaxHubMessageBytes, 16 * 1024 * 1024),
             (nameof(o.HubViolationsBeforeDisconnect), o.HubViolationsBeforeDisconnect, int.MaxValue),
+            (nameof(o.IngestConcurrency), o.IngestConcurrency, 100_000),
+            (nameof(o.IngestQueue), o.IngestQueue, 1_000_000),
         })
         {
             if (value < 1 || value > max)

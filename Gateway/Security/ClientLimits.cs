@@ -20,6 +20,7 @@ public sealed class ClientLimits : IDisposable
     private readonly PartitionedRateLimiter<string> _loginsPerIp;
     private readonly PartitionedRateLimiter<string> _hubPerShopper;
     private readonly PartitionedRateLimiter<string> _hubPerIp;
+    private readonly ConcurrencyLimiter _ingest;
 
     public ClientLimits(IOptions<LimitsOptions> options)
     {
@@ -31,7 +32,20 @@ public sealed class ClientLimits : IDisposable
         _loginsPerIp = Buckets(limits.LoginAttemptsPerIpPerMinute, TimeSpan.FromMinutes(1), limits.LoginAttemptsPerIpPerMinute);
         _hubPerShopper = Concurrency(limits.HubConnectionsPerShopper);
         _hubPerIp = Concurrency(limits.HubConnectionsPerIp);
+        _ingest = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = limits.IngestConcurrency,
+            QueueLimit = limits.IngestQueue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
     }
+
+    /// <summary>
+    /// A place among the event batches applied at once (<see cref="LimitsOptions.IngestConcurrency"/>),
+    /// waited for in arrival order; not acquired when the line is full. Dispose the lease when the
+    /// batch is answered.
+    /// </summary>
+    public ValueTask<RateLimitLease> EnterIngestAsync(CancellationToken cancellationToken) => _ingest.AcquireAsync(1, cancellationToken);
 
     /// <summary>Events a shopper may send at once (ten seconds' worth).</summary>
     public int EventBurst => _eventBurst;
@@ -81,6 +95,8 @@ public sealed class ClientLimits : IDisposable
         {
             limiter.Dispose();
         }
+
+        _ingest.Dispose();
     }
 
     private static bool Acquired(RateLimitLease lease, out TimeSpan retryAfter)

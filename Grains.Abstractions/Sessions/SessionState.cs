@@ -45,8 +45,6 @@ public sealed class SessionState
 
     [Id(18)] [JsonPropertyName("purchased")] public bool Purchased { get; set; }
 
-    /// <summary>Most recent event ids applied (bounded), so a batch retried after a crash counts nothing twice.</summary>
-    [Id(19)] [JsonPropertyName("recent_event_ids")] public List<string> RecentEventIds { get; set; } = new();
 
     /// <summary>Seconds between the first and the last event.</summary>
     [JsonIgnore]

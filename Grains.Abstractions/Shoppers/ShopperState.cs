@@ -1,6 +1,7 @@
 using Orleans;
 using System.Text.Json.Serialization;
 using CartRecovery.Grains.Abstractions.Nudges;
+using CartRecovery.Grains.Abstractions.Sessions;
 
 namespace CartRecovery.Grains.Abstractions.Shoppers;
 
@@ -50,17 +51,9 @@ public sealed class ShopperState
 
     /// <summary>Most recent event ids (bounded), for deduplication of client retries.</summary>
     [Id(19)] [JsonPropertyName("recent_event_ids")] public List<string> RecentEventIds { get; set; } = new();
-}
 
-/// <summary>What the shopper grain tells its session grains about the shopper.</summary>
-[GenerateSerializer, Alias("cr.ShopperDecision")]
-public sealed class ShopperDecision
-{
-    [Id(2)] [JsonPropertyName("returning")] public bool Returning { get; set; }
-
-    [Id(3)] [JsonPropertyName("past_purchases")] public int PastPurchases { get; set; }
-
-    [Id(4)] [JsonPropertyName("past_nudge_clicks")] public int PastNudgeClicks { get; set; }
+    /// <summary>Online features of the shopper's most recent sessions (bounded; the least recently active is dropped first).</summary>
+    [Id(20)] [JsonPropertyName("session_features")] public List<SessionState> SessionFeatures { get; set; } = new();
 }
 
 /// <summary>A cart asks its shopper whether (and how) it may nudge now.</summary>

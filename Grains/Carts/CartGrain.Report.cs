@@ -25,7 +25,7 @@ public sealed partial class CartGrain
         }
 
         var notification = new ReportNotification { CartKey = Key, Seq = S.ReportSeq + 1, Old = S.Reported, New = now };
-        await GrainFactory.GetGrain<IReportDayGrain>(ReportContribution.Day(S)).Apply(notification);
+        await grains.Get<IReportDayGrain>(ReportContribution.Day(S)).Apply(notification);
         S.Reported = now;
         S.ReportSeq = notification.Seq;
         return notification;
@@ -37,7 +37,7 @@ public sealed partial class CartGrain
         if (notification is not null)
         {
             // One-way: a lost acknowledgement only leaves the entry to reconciliation.
-            GrainFactory.GetGrain<IReportDayGrain>(ReportContribution.Day(S)).Ack(Key, notification.Seq);
+            grains.Get<IReportDayGrain>(ReportContribution.Day(S)).Ack(Key, notification.Seq);
         }
     }
 

@@ -2,6 +2,7 @@ using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Carts;
 using CartRecovery.Grains.Abstractions.Nudges;
 using CartRecovery.Grains.Abstractions.Policy;
+using CartRecovery.Grains.Abstractions.Sessions;
 using CartRecovery.Grains.Abstractions.Shoppers;
 using CartRecovery.Grains.Policy;
 using CartRecovery.Grains.Scoring;
@@ -119,6 +120,21 @@ public sealed partial class CartGrain
         metrics.Transition(CartStages.Expired);
     }
 
+    /// <summary>
+    /// The cart's session features from its shopper; a session that began before the shopper kept
+    /// them is read from where the previous release stored it.
+    /// </summary>
+    private async Task<SessionState?> SessionFeaturesAsync(string sessionId)
+    {
+        if (await grains.Get<IShopperGrain>(S.ShopperId).GetSession(sessionId) is { } current)
+        {
+            return current;
+        }
+
+        var legacy = await grains.Get<ISessionGrain>($"{S.ShopperId}/{sessionId}").Get();
+        return legacy.Events > 0 ? legacy : null;
+    }
+
     private async Task TryNudgeAsync(string stage, CampaignPolicy p, DateTimeOffset now)
     {
         var nudgeId = $"{Key}:{stage}";
@@ -127,7 +143,7 @@ public sealed partial class CartGrain
             return;
         }
 
-        var session = S.SessionId is { } sid ? await GrainFactory.GetGrain<ISessionGrain>($"{S.ShopperId}/{sid}").Get() : null;
+        var session = S.SessionId is { } sid ? await SessionFeaturesAsync(sid) : null;
         var features = FeatureSet.Extract(S, session, now);
         var model = scorer.Current;
         S.Risk = Math.Round(model.Score(features), 6);
@@ -163,7 +179,7 @@ public sealed partial class CartGrain
             Lines = S.Lines.Select(l => new CartLine { Sku = l.Sku, Name = l.Name, Price = l.Price, Quantity = l.Quantity }).ToList(),
             CreatedAt = now,
         };
-        var permit = await GrainFactory.GetGrain<IShopperGrain>(S.ShopperId).RequestNudge(new NudgeRequest
+        var permit = await grains.Get<IShopperGrain>(S.ShopperId).RequestNudge(new NudgeRequest
         {
             Nudge = message,
             Stage = stage,

@@ -25,7 +25,8 @@ public sealed partial class CartGrain(
     NudgeDispatcher dispatcher,
     DomainMetrics metrics,
     ICartScheduler scheduler,
-    DomainClock clock) : Grain, ICartGrain, IRemindable
+    DomainClock clock,
+    GrainReferences grains) : Grain, ICartGrain, IRemindable
 {
     public const string TickReminder = "tick";
 

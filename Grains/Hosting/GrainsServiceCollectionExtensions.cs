@@ -61,6 +61,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<EventValidator>();
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<RecoveryReports>();
+        services.TryAddSingleton<GrainReferences>();
         services.TryAddSingleton<IEventBus, GrainEventBus>();
         services.AddModelRegistry(configuration);
         services.TryAddSingleton<ModelService>();

@@ -1,3 +1,4 @@
+using CartRecovery.Grains.Common;
 using System.Diagnostics;
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Events;
@@ -10,7 +11,7 @@ namespace CartRecovery.Grains.Ingestion;
 /// and each shopper grain gets one call with its events. The publish completes when every
 /// shopper answered, which each does only once its events' effects are durable.
 /// </summary>
-public sealed class GrainEventBus(IGrainFactory grains, DomainMetrics metrics) : IEventBus
+public sealed class GrainEventBus(GrainReferences grains, DomainMetrics metrics) : IEventBus
 {
     public async Task PublishAsync(IReadOnlyList<StorefrontEvent> events, CancellationToken cancellationToken)
     {
@@ -54,7 +55,7 @@ public sealed class GrainEventBus(IGrainFactory grains, DomainMetrics metrics) :
     private async Task<BatchOutcome> ApplyAsync(string shopper, List<StorefrontEvent> events)
     {
         var started = Stopwatch.GetTimestamp();
-        var outcome = await grains.GetGrain<IShopperGrain>(shopper).Apply(new EventBatch(events));
+        var outcome = await grains.Get<IShopperGrain>(shopper).Apply(new EventBatch(events));
         metrics.ShopperBatch(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return outcome;
     }

@@ -24,7 +24,6 @@ namespace CartRecovery.Grains.Json;
 [JsonSerializable(typeof(NudgeRecord))]
 [JsonSerializable(typeof(IngestResult))]
 [JsonSerializable(typeof(RecoveryReport))]
-[JsonSerializable(typeof(ShopperDecision))]
 [JsonSerializable(typeof(ReportDayState))]
 [JsonSerializable(typeof(ReportIndexState))]
 [JsonSerializable(typeof(ReportTotals))]

@@ -1,6 +1,7 @@
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Abstractions.Nudges;
+using CartRecovery.Grains.Abstractions.Sessions;
 using CartRecovery.Grains.Abstractions.Shoppers;
 using CartRecovery.Grains.Common;
 using CartRecovery.Grains.Policy;
@@ -8,16 +9,18 @@ using CartRecovery.Grains.Policy;
 namespace CartRecovery.Grains.Shoppers;
 
 /// <summary>
-/// The shopper: deduplication of client retries, identity, consent, connection, frequency cap
-/// and on-site nudges waiting for a browser. A batch of the shopper's events goes to its session
-/// and cart grains from here, and the shopper's own state is written only after theirs is durable:
-/// a crash in between makes the client retry, and the session and cart drop the ids they hold.
+/// The shopper: deduplication of client retries, identity, consent, connection, frequency cap,
+/// on-site nudges waiting for a browser and the features of its recent sessions. A batch of the
+/// shopper's events goes to its cart grains from here, and the shopper's own state is written only
+/// after theirs is durable: a crash in between makes the client retry, and the carts drop the ids
+/// they hold.
 /// </summary>
 [GrainType("shopper")]
 public sealed partial class ShopperGrain(
     [PersistentState("shopper")] IPersistentState<ShopperState> state,
     PolicyCache policy,
-    DomainClock clock) : Grain, IShopperGrain
+    DomainClock clock,
+    GrainReferences grains) : Grain, IShopperGrain
 {
     /// <summary>How many recent event ids each shopper remembers (the deduplication window in count).</summary>
     public const int RecentEventIds = 512;
@@ -42,7 +45,7 @@ public sealed partial class ShopperGrain(
     public async Task<BatchOutcome> Apply(EventBatch batch)
     {
         var outcome = new BatchOutcome();
-        var bySession = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
+        var touched = new List<SessionState>(2);
         var byCart = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
         var applied = new List<string>(batch.Events.Count);
         var inBatch = new HashSet<string>(StringComparer.Ordinal);
@@ -56,7 +59,13 @@ public sealed partial class ShopperGrain(
 
             Update(e);
             applied.Add(e.EventId);
-            Add(bySession, e.SessionId, e);
+            var session = SessionOf(e);
+            ApplyToSession(session, e);
+            if (!touched.Contains(session))
+            {
+                touched.Add(session);
+            }
+
             if (EventTypes.TouchesCart(e.Type) && CartOf(e) is { } cartId)
             {
                 Add(byCart, cartId, e);
@@ -72,17 +81,16 @@ public sealed partial class ShopperGrain(
         _applying++;
         try
         {
-            var decision = new ShopperDecision { Returning = S.Sessions.Count > 1 || S.Purchases > 0, PastPurchases = S.Purchases, PastNudgeClicks = S.NudgesClicked };
-            var key = S.ShopperId;
-            var calls = new List<Task>(bySession.Count + byCart.Count);
-            foreach (var (session, events) in bySession)
+            foreach (var session in touched)
             {
-                calls.Add(GrainFactory.GetGrain<ISessionGrain>($"{key}/{session}").Apply(new EventBatch(events), decision));
+                DescribeShopper(session);
             }
 
+            var key = S.ShopperId;
+            var calls = new List<Task>(byCart.Count);
             foreach (var (cart, events) in byCart)
             {
-                calls.Add(GrainFactory.GetGrain<ICartGrain>($"{key}/{cart}").Apply(new EventBatch(events)));
+                calls.Add(grains.Get<ICartGrain>($"{key}/{cart}").Apply(new EventBatch(events)));
             }
 
             await Task.WhenAll(calls);

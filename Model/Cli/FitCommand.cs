@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using CartRecovery.Model.Boosting;
 using CartRecovery.Model.Data;
@@ -7,39 +8,30 @@ namespace CartRecovery.Model.Cli;
 /// <summary>model fit: train on a CSV, holding out its last rows (time order) for early stopping and metrics, and write ONNX.</summary>
 internal static class FitCommand
 {
-    public const string Usage =
-        "model fit --csv FILE --label COLUMN --out MODEL.onnx [--validation-fraction X (0.2)] [--ignore COL1,COL2]\n" +
-        "    [--algorithm lightgbm|fasttree] [--rounds N] [--learning-rate X] [--num-leaves N] [--max-depth N]\n" +
-        "    [--min-data-in-leaf N] [--min-child-weight X] [--lambda X] [--subsample X] [--colsample-bytree X]\n" +
-        "    [--max-bin N] [--early-stopping-rounds N] [--seed N] [--threads N]\n" +
-        "  Trains boosted trees (LightGBM through ML.NET by default) on any CSV with a header: numbers, TRUE/FALSE,\n" +
-        "  and text columns (as categories). Rows are taken to be in time order: the last rows validate.";
-
-    public static readonly string[] Options =
-        ["csv", "label", "out", "validation-fraction", "ignore", .. BoostingOptionParser.Keys.Select(Flag)];
-
-    public static int Run(CliArguments a, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken ct)
+    public static Command Create()
     {
-        var csv = a.Required("csv");
-        var label = a.Required("label");
-        var output = a.Required("out");
-        BoostingOptions options;
-        try
+        var csv = CliOptions.Text("--csv", "FILE", "training data: a CSV with a header row (plain or .gz); numbers, TRUE/FALSE and text (categories)", required: true);
+        var label = CliOptions.Text("--label", "COLUMN", "the label column: TRUE/FALSE or 1/0", required: true);
+        var output = CliOptions.Text("--out", "MODEL.onnx", "where to write the model", required: true);
+        var fraction = CliOptions.Parsed("--validation-fraction", "X", "the last rows (time order) held out for early stopping and metrics",
+            CliOptions.TryDouble, "a number", 0.2, f => f is > 0 and < 1 ? null : "must be between 0 and 1 (exclusive)");
+        var ignore = CliOptions.List("--ignore", "COL1,COL2", "columns that are not features");
+        var training = new TrainingOptions();
+        var command = new Command("fit", "Train boosted trees (LightGBM through ML.NET by default) on a CSV and write an ONNX model; progress on stderr, one JSON line on stdout")
         {
-            options = BoostingOptionParser.Parse(key => a.Optional(Flag(key)));
-        }
-        catch (InvalidOptionException e)
-        {
-            throw new UsageException($"fit: --{Flag(e.Key)}{e.Message[e.Key.Length..]}");
-        }
+            csv, label, output, fraction, ignore,
+        };
+        training.All.ForEach(command.Add);
+        command.SetAction(ModelCommand.Run((r, stdout, stderr, ct) => Task.FromResult(Run(
+            r.GetRequiredValue(csv), r.GetRequiredValue(label), r.GetRequiredValue(output), r.GetValue(fraction), r.GetValue(ignore) ?? [],
+            training.Read(r), stdout, stderr, ct))));
+        return command;
+    }
 
-        var fraction = a.Double("validation-fraction", 0.2);
-        if (fraction is <= 0 or >= 1)
-        {
-            throw new UsageException($"fit: --validation-fraction {fraction} must be between 0 and 1");
-        }
-
-        var data = DatasetLoader.LoadForTraining(csv, label, a.List("ignore"));
+    private static int Run(string csv, string label, string output, double fraction, string[] ignore, BoostingOptions options,
+        TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var data = DatasetLoader.LoadForTraining(csv, label, ignore);
         if (data.RowCount < 2)
         {
             throw new DataFormatException($"{csv}: {data.RowCount} data row(s); need at least 2 to hold out validation rows");
@@ -58,7 +50,7 @@ internal static class FitCommand
             throw new DataFormatException($"{csv}: the first {train.RowCount} rows (the training part) hold one class only; a classifier needs both");
         }
 
-        var result = BoostingTrainer.Train(train, validation, options, new ProgressView(stderr, interactive), ct);
+        var result = TrainingProgressView.Run(stderr, progress => BoostingTrainer.Train(train, validation, options, progress, ct));
         result.Model.Save(output);
 
         var m = result.ValidationMetrics!;
@@ -79,8 +71,6 @@ internal static class FitCommand
     }
 
     internal static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;
-
-    private static string Flag(string key) => key.Replace('_', '-');
 
     private static string Describe(FeatureInfo f) => f.Kind switch
     {

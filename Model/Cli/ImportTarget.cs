@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using CartRecovery.Model.Onnx;
 
@@ -8,44 +9,51 @@ namespace CartRecovery.Model.Cli;
 /// (--registry), optionally evaluated on a labelled CSV first (so it has an AUC to be promoted on) and promoted
 /// under the usual rule. Every check runs before anything is written or registered.
 /// </summary>
-internal static class ImportTarget
+internal sealed class ImportTarget
 {
-    public const string Usage =
-        "    (--out MODEL.onnx | --registry CONNECTION [--promote]) [--csv VALIDATION.csv --label COLUMN]\n" +
-        "  --registry takes a SQLite file or connection string, or a PostgreSQL connection string (Host=...).\n" +
-        "  --csv/--label evaluate the model first and store AUC, PR-AUC, log loss and calibration with it;\n" +
-        "  --promote then makes it active if its AUC is at least the active model's.";
+    private readonly Option<string> _out = CliOptions.Text("--out", "MODEL.onnx", "write the model to this file (give --out or --registry)");
+    private readonly Option<string> _registry = CliOptions.Text("--registry", "CONNECTION", "register the model: a SQLite file or connection string, or a PostgreSQL connection string (Host=...)");
+    private readonly Option<bool> _promote = new("--promote") { Description = "make it active if its AUC is at least the active model's (needs --registry)" };
+    private readonly Option<string> _csv = CliOptions.Text("--csv", "VALIDATION.csv", "evaluate the model on this labelled CSV first; its AUC, PR-AUC, log loss and calibration are stored with it (with --label)");
+    private readonly Option<string> _label = CliOptions.Text("--label", "COLUMN", "the label column of --csv");
 
-    public static readonly string[] Options = ["out", "registry", "csv", "label"];
-
-    public static readonly string[] Flags = ["promote"];
-
-    /// <summary>Usage checks, made before the model file is even read.</summary>
-    public static void CheckArguments(CliArguments a)
+    /// <summary>Adds the options and their usage rules, which are checked before the model file is even read.</summary>
+    public void AddTo(Command command)
     {
-        if ((a.Optional("out") is null) == (a.Optional("registry") is null))
+        command.Add(_out);
+        command.Add(_registry);
+        command.Add(_promote);
+        command.Add(_csv);
+        command.Add(_label);
+        command.Validators.Add(r =>
         {
-            throw new UsageException($"{a.Command}: give exactly one of --out FILE or --registry CONNECTION");
-        }
+            var registry = r.GetResult(_registry) is not null;
+            if ((r.GetResult(_out) is null) != registry)
+            {
+                r.AddError("give exactly one of --out FILE or --registry CONNECTION");
+            }
 
-        if (a.Flag("promote") && a.Optional("registry") is null)
-        {
-            throw new UsageException($"{a.Command}: --promote needs --registry");
-        }
+            if (r.GetValue(_promote) && !registry)
+            {
+                r.AddError("--promote needs --registry");
+            }
 
-        if ((a.Optional("csv") is null) != (a.Optional("label") is null))
-        {
-            throw new UsageException($"{a.Command}: --csv and --label go together");
-        }
+            if ((r.GetResult(_csv) is null) != (r.GetResult(_label) is null))
+            {
+                r.AddError("--csv and --label go together");
+            }
+        });
     }
 
-    public static async Task<int> FinishAsync(OnnxModel model, string source, CliArguments a, IReadOnlyList<string>? servingFeatures, TextWriter stdout, CancellationToken ct)
+    public bool ToRegistry(ParseResult result) => result.GetValue(_registry) is not null;
+
+    public async Task<int> FinishAsync(OnnxModel model, string source, ParseResult result, IReadOnlyList<string>? servingFeatures, TextWriter stdout, CancellationToken ct)
     {
-        var output = a.Optional("out");
-        var registry = a.Optional("registry");
-        if (a.Optional("csv") is { } csv)
+        var output = result.GetValue(_out);
+        var registry = result.GetValue(_registry);
+        if (result.GetValue(_csv) is { } csv)
         {
-            model = model.WithInfo(model.Info with { Metrics = EvalCommand.Evaluate(model, csv, a.Required("label")) });
+            model = model.WithInfo(model.Info with { Metrics = EvalCommand.Evaluate(model, csv, result.GetRequiredValue(_label)) });
         }
 
         if (output is not null)
@@ -63,7 +71,7 @@ internal static class ImportTarget
         var store = RegistryConnection.Open(registry!);
         await store.EnsureSchemaAsync(ct);
         var id = await store.AddCandidateAsync(model, ct);
-        var promotion = a.Flag("promote") ? await store.TryPromoteAsync(id, ct) : null;
+        var promotion = result.GetValue(_promote) ? await store.TryPromoteAsync(id, ct) : null;
         stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["id"] = id,

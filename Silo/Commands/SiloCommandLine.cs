@@ -1,7 +1,8 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using CartRecovery.Gateway.Hosting;
+using CartRecovery.Grains.Scoring;
+using CartRecovery.Model.Cli;
 using CartRecovery.Silo.Commands;
 
 namespace CartRecovery.Silo;
@@ -31,22 +32,17 @@ public static class SiloCommandLine
         var result = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
         if (result.Action is ParseErrorAction)
         {
-            return await UsageAsync(result, result.Errors.Select(e => e.Message.TrimEnd('.')));
+            return await UsageAsync(result);
         }
 
         return await result.InvokeAsync();
     }
 
-    private static async Task<int> UsageAsync(ParseResult result, IEnumerable<string> errors)
+    private static Task<int> UsageAsync(ParseResult result)
     {
-        var command = result.CommandResult.Command is RootCommand ? "" : result.CommandResult.Command.Name;
-        foreach (var error in errors)
-        {
-            await Console.Error.WriteLineAsync($"error: {command}{(command.Length > 0 ? ": " : "")}{error}");
-        }
-
-        await Console.Error.WriteLineAsync($"see: {result.RootCommandResult.Command.Name} {command}{(command.Length > 0 ? " " : "")}--help");
-        return UsageError;
+        // "error: model fit: --rounds 'many' is not an integer", then "see: CartRecovery.Silo model fit --help".
+        ModelCommand.WriteUsageErrors(result, Console.Error, includeRoot: false);
+        return Task.FromResult(UsageError);
     }
 
     internal static RootCommand Build()
@@ -59,7 +55,8 @@ public static class SiloCommandLine
             MigrateCommand.Create(),
             HealthcheckCommand.Create(),
             ReplayCommand.Create(),
-            ModelCommandLine.Create(),
+            // The model tools (Model/Cli); a registered model must take the silo's feature vector.
+            ModelCommand.Create(FeatureSet.Names),
         };
         // RunAsync runs the server itself when there is no verb; this makes the parser agree that no verb is valid.
         root.SetAction((result, _) => RunServerAsync([.. result.Tokens.Select(t => t.Value)]));
@@ -68,10 +65,6 @@ public static class SiloCommandLine
         help.Add(topic);
         help.SetAction((result, ct) => root.Parse([.. result.GetValue(topic) ?? [], "--help"]).InvokeAsync(cancellationToken: ct));
         root.Add(help);
-
-        // model keeps its own parser (Model/Cli); its --help goes to it rather than to ours.
-        var helpOption = root.Options.OfType<HelpOption>().Single();
-        helpOption.Action = new ModelCommandLine.DelegatingHelpAction((HelpAction)helpOption.Action!);
         return root;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Tests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CartRecovery.Gateway.Tests;
 
@@ -196,8 +197,8 @@ public sealed class AdminApiTests(GatewayApp app) : IClassFixture<GatewayApp>
             var renewed = await RequestShopperTokenAsync(bearer: proof);
             Assert.True(renewed.Status == HttpStatusCode.OK, $"{kind}: {renewed}");
             Assert.Equal(visitor, renewed.Json.GetProperty("shopper_id").GetString());
-            await using var hub = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", renewed.Json.GetProperty("token").GetString());
-            Assert.True(hub.IsOpen);
+            await using var hub = await HubClients.ConnectAsync(app.BaseAddress, "/hubs/shopper", renewed.Json.GetProperty("token").GetString());
+            Assert.Equal(HubConnectionState.Connected, hub.State);
         }
 
         Assert.Equal(visitor, (await RequestShopperTokenAsync(bearer: token, body: $"{{\"shopper_id\":\"{visitor}\"}}")).Json.GetProperty("shopper_id").GetString());

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Tests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Tests;
@@ -189,7 +190,7 @@ public sealed class EventsApiTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Equal(HttpStatusCode.OK, (await app.PostEventsAsShopperAsync(add, await app.ShopperTokenAsync(shopper))).Status);
         await using (var hub = await app.ConnectShopperAsync(shopper))
         {
-            await hub.InvokeAsync("Track", add);
+            await hub.InvokeAsync<JsonElement>("Track", add);
         }
 
         var cart = (await app.GetCartAsync(shopper, "cart-d"))!.Value;

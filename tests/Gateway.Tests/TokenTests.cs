@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Tests.Support;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CartRecovery.Gateway.Tests;
 
@@ -71,13 +72,19 @@ public sealed class TokenTests(GatewayApp app) : IClassFixture<GatewayApp>
     {
         foreach (var (kind, token, status) in await BadShopperTokensAsync())
         {
-            var refused = await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", token));
-            Assert.True(status == refused.Status, $"{kind}: expected {status}, got {refused.Status}");
+            // As the browser client sends it (query string) and as the .NET client does (Authorization header).
+            foreach (var inQuery in new[] { true, false })
+            {
+                var refused = await HubClients.RefusedStatusAsync(HubClients.Build(app.BaseAddress, "/hubs/shopper", token, tokenInQuery: inQuery));
+                Assert.True(status == refused, $"{kind} ({(inQuery ? "query" : "header")}): expected {status}, got {refused}");
+            }
         }
 
-        // The control: a proper shopper token connects.
+        // The control: a proper shopper token connects, either way.
         await using var ok = await app.ConnectShopperAsync("tok-ok-" + Guid.NewGuid().ToString("N"));
-        Assert.True(ok.IsOpen);
+        Assert.Equal(HubConnectionState.Connected, ok.State);
+        await using var okInQuery = await HubClients.StartAsync(HubClients.Build(app.BaseAddress, "/hubs/shopper", await app.ShopperTokenAsync("tok-okq-" + Guid.NewGuid().ToString("N")), tokenInQuery: true));
+        Assert.Equal(HubConnectionState.Connected, okInQuery.State);
     }
 
     [Fact]
@@ -119,15 +126,14 @@ public sealed class TokenTests(GatewayApp app) : IClassFixture<GatewayApp>
         var put = await app.SendAsync(HttpMethod.Put, "v1/policy", bearer: shopperToken, json: (await app.GetAsync("v1/policy", await app.AdminTokenAsync())).Body);
         Assert.Equal(HttpStatusCode.Forbidden, put.Status);
 
-        var refused = await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", shopperToken));
-        Assert.Equal(403, refused.Status);
+        Assert.Equal(403, await HubClients.RefusedStatusAsync(HubClients.Build(app.BaseAddress, "/hubs/admin", shopperToken)));
         Assert.Equal(HttpStatusCode.Forbidden, (await app.SendAsync(HttpMethod.Post, "hubs/admin/negotiate?negotiateVersion=1", bearer: shopperToken)).Status);
 
         // The admin hub itself works with an admin token, and refuses anonymous and expired ones.
-        await using var admin = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", await app.AdminTokenAsync());
-        Assert.True(admin.IsOpen);
-        Assert.Equal(401, (await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", null))).Status);
-        Assert.Equal(401, (await Assert.ThrowsAsync<HubConnectException>(() => HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", PastIssuer().IssueAdmin("admin", "admin").Token))).Status);
+        await using var admin = await HubClients.ConnectAsync(app.BaseAddress, "/hubs/admin", await app.AdminTokenAsync());
+        Assert.Equal(HubConnectionState.Connected, admin.State);
+        Assert.Equal(401, await HubClients.RefusedStatusAsync(HubClients.Build(app.BaseAddress, "/hubs/admin", null)));
+        Assert.Equal(401, await HubClients.RefusedStatusAsync(HubClients.Build(app.BaseAddress, "/hubs/admin", PastIssuer().IssueAdmin("admin", "admin").Token)));
     }
 
     [Fact]
@@ -178,8 +184,8 @@ public sealed class TokenTests(GatewayApp app) : IClassFixture<GatewayApp>
         shopperWithRole["aud"] = TokenService.ShopperAudience;
         var shopperToken = Jwt.Sign(shopperWithRole, GatewayApp.ShopperTokenKey);
         Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("v1/policy", shopperToken)).Status);
-        await using var hub = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", shopperToken);
-        Assert.True(hub.IsOpen);
+        await using var hub = await HubClients.ConnectAsync(app.BaseAddress, "/hubs/shopper", shopperToken);
+        Assert.Equal(HubConnectionState.Connected, hub.State);
     }
 
     [Fact]
@@ -236,18 +242,18 @@ public sealed class TokenTests(GatewayApp app) : IClassFixture<GatewayApp>
             development: false,
             TimeProvider.System);
         var shopper = "exp-" + Guid.NewGuid().ToString("N");
-        await using var expiring = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/shopper", shortLived.IssueShopper(shopper).Token);
-        await using var admin = await HubClient.ConnectAsync(app.BaseAddress, "/hubs/admin", shortLived.IssueAdmin(GatewayApp.AdminUser, "admin").Token);
+        await using var expiring = await HubClients.ConnectAsync(app.BaseAddress, "/hubs/shopper", shortLived.IssueShopper(shopper).Token);
+        await using var admin = await HubClients.ConnectAsync(app.BaseAddress, "/hubs/admin", shortLived.IssueAdmin(GatewayApp.AdminUser, "admin").Token);
         await using var lasting = await app.ConnectShopperAsync(shopper);
-        Assert.Equal(0, (await expiring.InvokeAsync("TrackBatch", new JsonArray())).GetProperty("received").GetInt32());
+        Assert.Equal(0, (await expiring.InvokeAsync<JsonElement>("TrackBatch", new JsonArray())).GetProperty("received").GetInt32());
 
         var closed = await expiring.WaitClosedAsync(TimeSpan.FromSeconds(15));
-        Assert.False(expiring.IsOpen, $"still open: {closed}");
+        Assert.True(expiring.State != HubConnectionState.Connected, $"still open: {closed}");
         await admin.WaitClosedAsync(TimeSpan.FromSeconds(15));
-        Assert.False(admin.IsOpen);
+        Assert.NotEqual(HubConnectionState.Connected, admin.State);
 
         // A connection whose token is still valid stays.
-        Assert.True(lasting.IsOpen);
-        Assert.Equal(JsonValueKind.Object, (await lasting.InvokeAsync("TrackBatch", new JsonArray())).ValueKind);
+        Assert.Equal(HubConnectionState.Connected, lasting.State);
+        Assert.Equal(JsonValueKind.Object, (await lasting.InvokeAsync<JsonElement>("TrackBatch", new JsonArray())).ValueKind);
     }
 }

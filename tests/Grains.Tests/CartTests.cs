@@ -151,7 +151,7 @@ public sealed class CartTests
         await host.IngestAsync(add, add);
         var cart = await host.CartAsync("s1");
         Assert.Equal(25, cart.Value);
-        Assert.Equal(2, (await host.Grains.GetGrain<ISessionGrain>("s1/s1-s1").Get()).CartAdds);
+        Assert.Equal(2, (await host.Grains.GetGrain<IShopperGrain>("s1").GetSession("s1-s1"))!.CartAdds);
 
         await host.Grains.GetGrain<IShopperGrain>("s1").Connect();
         await host.AdvanceAsync(61);

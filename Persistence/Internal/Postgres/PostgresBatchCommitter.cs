@@ -1,6 +1,8 @@
 using CartRecovery.Persistence.Internal.Writes;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
 
 namespace CartRecovery.Persistence.Internal.Postgres;
 
@@ -9,27 +11,35 @@ namespace CartRecovery.Persistence.Internal.Postgres;
 // of any size is one round trip, and the results are read only once the commit has happened.
 internal sealed class PostgresBatchCommitter(NpgsqlDataSource dataSource) : IBatchCommitter
 {
-    private const int Attempts = 3;
+    /// <summary>
+    /// Another silo's batch locked the same rows in another order, or a serialization failure: ours
+    /// rolled back whole, so it can run again (twice more, after a short jittered pause).
+    /// </summary>
+    private static readonly ResiliencePipeline Conflicts = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 2,
+            Delay = TimeSpan.FromMilliseconds(10),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldHandle = new PredicateBuilder().Handle<PostgresException>(e => e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure),
+        })
+        .Build();
 
     public async Task CommitAsync(IReadOnlyList<WriteOp> batch, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            foreach (var op in batch)
+        await Conflicts.ExecuteAsync(
+            static async (state, ct) =>
             {
-                op.ResetOutcome();
-            }
+                foreach (var op in state.batch)
+                {
+                    op.ResetOutcome();
+                }
 
-            try
-            {
-                await ExecuteAsync(batch, cancellationToken).ConfigureAwait(false);
-                break;
-            }
-            catch (PostgresException e) when (attempt < Attempts && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
-            {
-                // Another silo's batch locked the same rows in another order; ours rolled back whole, so it can run again.
-            }
-        }
+                await state.self.ExecuteAsync(state.batch, ct).ConfigureAwait(false);
+            },
+            (self: this, batch),
+            cancellationToken).ConfigureAwait(false);
 
         await DescribeRefusalsAsync(batch, cancellationToken).ConfigureAwait(false);
     }

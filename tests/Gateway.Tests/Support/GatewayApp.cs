@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Silo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -190,8 +191,8 @@ public class GatewayApp : IAsyncLifetime
     }
 
     /// <summary>Opens the shopper hub with a token for the shopper.</summary>
-    public async Task<HubClient> ConnectShopperAsync(string shopperId) =>
-        await HubClient.ConnectAsync(BaseAddress, "/hubs/shopper", await ShopperTokenAsync(shopperId));
+    public async Task<HubConnection> ConnectShopperAsync(string shopperId) =>
+        await HubClients.ConnectAsync(BaseAddress, "/hubs/shopper", await ShopperTokenAsync(shopperId));
 
     /// <summary>Polls until the condition holds or the time is up.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, TimeSpan? within = null)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CartRecovery.Gateway.Tests.Support;
 
@@ -73,15 +75,15 @@ public static partial class Prometheus
     /// Some of everything: HTTP answers of several statuses, a hub connection (left open), accepted
     /// and refused events, and a real on-site nudge.
     /// </summary>
-    public static async Task<HubClient> TrafficAsync(GatewayApp app)
+    public static async Task<HubConnection> TrafficAsync(GatewayApp app)
     {
         var shopper = "metrics-" + Guid.NewGuid().ToString("N");
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("health/ready")).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("v1/policy")).Status);
         Assert.Equal(HttpStatusCode.OK, (await app.PostEventsAsync(Events.Batch(Events.PageView(shopper), Events.Make("teleport", shopper)))).Status);
         var hub = await app.ConnectShopperAsync(shopper);
-        await hub.InvokeAsync("Track", Events.AddToCart(shopper, "cart-metrics", price: 30));
-        Assert.Equal("nudge", (await hub.NextInvocationAsync()).Target);
+        await hub.InvokeAsync<JsonElement>("Track", Events.AddToCart(shopper, "cart-metrics", price: 30));
+        Assert.Equal("nudge", (await hub.NextMessageAsync()).Target);
         return hub;
     }
 }

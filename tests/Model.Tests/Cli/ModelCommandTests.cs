@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CartRecovery.Model.Boosting;
 using CartRecovery.Model.Cli;
 using CartRecovery.Model.Data;
 using CartRecovery.Model.Onnx;
@@ -115,19 +116,63 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(1.0, active.Metrics!.Auc);
     }
 
-    [Fact]
-    public async Task Every_command_has_help()
+    public static TheoryData<string, string[]> VerbOptions => new()
     {
-        foreach (var command in new[] { "fit", "score", "eval", "import", "import-xgboost" })
+        { "fit", ["--csv", "--label", "--out", "--validation-fraction", "--ignore", "--algorithm", "--rounds", "--learning-rate", "--threads"] },
+        { "score", ["--model", "--csv", "--out"] },
+        { "eval", ["--model", "--csv", "--label"] },
+        { "import", ["--onnx", "--features", "--out", "--registry", "--promote", "--csv", "--label"] },
+        { "import-xgboost", ["--json", "--out", "--registry", "--promote", "--csv", "--label"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(VerbOptions))]
+    public async Task Every_verb_has_help_listing_its_options(string verb, string[] options)
+    {
+        foreach (var help in new[] { "--help", "-h", "-?" })
         {
-            var r = await Run(command, "--help");
+            var r = await Run(verb, help);
             Assert.Equal(0, r.Code);
-            Assert.StartsWith($"usage: model {command} ", r.Stdout);
+            Assert.Equal("", r.Stderr);
+            Assert.Contains($"model {verb} [options]", r.Stdout);
+            Assert.All(options, o => Assert.Contains(o, r.Stdout));
         }
 
+        // --help wins over anything else on the line, and "model help VERB" says the same.
+        Assert.Equal(0, (await Run(verb, "--rounds", "many", "--help")).Code);
+        var viaHelp = await Run("help", verb);
+        Assert.Equal(0, viaHelp.Code);
+        Assert.Equal((await Run(verb, "--help")).Stdout, viaHelp.Stdout);
+    }
+
+    [Fact]
+    public async Task Model_help_lists_every_verb()
+    {
         var all = await Run("--help");
         Assert.Equal(0, all.Code);
-        Assert.Contains("model import --onnx", all.Stdout);
+        Assert.All(new[] { "fit", "score", "eval", "import", "import-xgboost" }, v => Assert.Contains(v, all.Stdout));
+        Assert.Equal(all.Stdout, (await Run("help")).Stdout);
+    }
+
+    [Fact]
+    public void Fit_has_an_option_for_every_training_key_of_the_http_api()
+    {
+        var fit = ModelCommand.Create(null).Subcommands.Single(c => c.Name == "fit");
+        var names = fit.Options.Select(o => o.Name).ToHashSet();
+        Assert.All(BoostingOptionParser.Keys, key => Assert.Contains("--" + key.Replace('_', '-'), names));
+    }
+
+    [Fact]
+    public async Task Training_options_default_to_the_trainers_defaults_and_are_typed()
+    {
+        var fit = ModelCommand.Create(null).Subcommands.Single(c => c.Name == "fit");
+        var rounds = Assert.IsType<System.CommandLine.Option<int>>(fit.Options.Single(o => o.Name == "--rounds"));
+        Assert.Equal(new BoostingOptions().Rounds, fit.Parse(["--csv", "a", "--label", "b", "--out", "c"]).GetValue(rounds));
+        Assert.Equal(17, fit.Parse(["--csv", "a", "--label", "b", "--out", "c", "--rounds", "17"]).GetValue(rounds));
+        Assert.IsType<System.CommandLine.Option<double>>(fit.Options.Single(o => o.Name == "--learning-rate"));
+        Assert.IsType<System.CommandLine.Option<int?>>(fit.Options.Single(o => o.Name == "--threads"));
+        var help = await Run("fit", "--help");
+        Assert.Contains("[default: 300]", help.Stdout);
     }
 
     [Fact]
@@ -187,16 +232,40 @@ public sealed class ModelCommandTests : IDisposable
     {
         Assert.Equal(2, (await Run()).Code);
         Assert.Equal(2, (await Run("train")).Code);
-        Assert.Equal(2, (await Run("fit", "--csv", "x.csv")).Code);
+        var missing = await Run("fit", "--csv", "x.csv");
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("--label", missing.Stderr);
+        Assert.Contains("--out", missing.Stderr);
         var r = await Run("fit", "--csv", "x.csv", "--label", "l", "--out", "m.onnx", "--rounds", "many");
         Assert.Equal(2, r.Code);
-        Assert.Contains("fit: --rounds 'many' is not an integer", r.Stderr);
+        Assert.Equal(["error: model fit: --rounds 'many' is not an integer", "see: model fit --help"], Lines(r.Stderr));
+        Assert.Equal("", r.Stdout);
         var range = await Run("fit", "--csv", "x.csv", "--label", "l", "--out", "m.onnx", "--learning-rate", "7");
-        Assert.Contains("fit: --learning-rate must be in (0, 1]", range.Stderr);
-        Assert.Equal(2, (await Run("score", "--model", "m", "--csv", "c", "--out", "o", "--bogus", "1")).Code);
+        Assert.Equal(2, range.Code);
+        Assert.Contains("error: model fit: --learning-rate must be in (0, 1]", range.Stderr);
+        Assert.Contains("--validation-fraction must be between 0 and 1", (await Run("fit", "--csv", "x", "--label", "l", "--out", "m", "--validation-fraction", "1")).Stderr);
+        Assert.Contains("--algorithm 'xgb' is not lightgbm or fasttree", (await Run("fit", "--csv", "x", "--label", "l", "--out", "m", "--algorithm", "xgb")).Stderr);
+        Assert.Contains("--out needs a value", (await Run("fit", "--csv", "x", "--label", "l", "--out", "")).Stderr);
+        Assert.Equal(2, (await Run("fit", "--csv", "x", "--csv", "y", "--label", "l", "--out", "m")).Code);
+        var bogus = await Run("score", "--model", "m", "--csv", "c", "--out", "o", "--bogus", "1");
+        Assert.Equal(2, bogus.Code);
+        Assert.Contains("'--bogus'", bogus.Stderr);
         Assert.Equal(2, (await Run("import", "--onnx", "m.onnx")).Code);
-        Assert.Contains("exactly one of --out FILE or --registry", (await Run("import", "--onnx", "m.onnx", "--out", "a", "--registry", "b")).Stderr);
+        Assert.Contains("error: model import: give exactly one of --out FILE or --registry CONNECTION", (await Run("import", "--onnx", "m.onnx", "--out", "a", "--registry", "b")).Stderr);
+        Assert.Contains("--promote needs --registry", (await Run("import-xgboost", "--json", "x.json", "--out", "a", "--promote")).Stderr);
+        Assert.Contains("--csv and --label go together", (await Run("import-xgboost", "--json", "x.json", "--out", "a", "--csv", "v.csv")).Stderr);
     }
+
+    [Fact]
+    public async Task Fit_ignores_the_columns_listed_with_commas()
+    {
+        var csv = _dir.Write("train.csv", SyntheticData.Generate(500, seed: 1).Csv);
+        var fit = await Run("fit", "--csv", csv, "--label", "purchased", "--out", _dir.File("m.onnx"), "--rounds", "5", "--ignore", "noise1, noise2");
+        Assert.Equal(0, fit.Code);
+        Assert.DoesNotContain(OnnxModel.Load(_dir.File("m.onnx")).Features, f => f.Name.StartsWith("noise", StringComparison.Ordinal));
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static void AssertFailure((int Code, string Stdout, string Stderr) result, string file, string reason)
     {
