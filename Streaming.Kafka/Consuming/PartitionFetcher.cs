@@ -11,11 +11,16 @@ namespace CartRecovery.Streaming.Kafka.Consuming;
 /// The one librdkafka consumer of a silo for a topic: it fetches every partition this silo's pulling agents own into
 /// their <see cref="PartitionBuffer"/>s and commits their offsets. Partitions are assigned by hand (the group never
 /// joins, so Kafka never rebalances anything: Orleans' queue balancer decides), starting from the group's committed
-/// offset. Every client call runs on the poll thread.
+/// offset. Every client call runs on the poll thread. Once a second it also notes each partition's high watermark in
+/// its buffer (for the lag gauge): librdkafka's cached value from the last fetch response, or, for a paused partition
+/// (which fetches nothing) or one not fetched yet, the broker's answer, asked at most every few seconds.
 /// </summary>
 internal sealed partial class PartitionFetcher : IDisposable
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan WatermarkRefresh = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BrokerQueryInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan BrokerQueryTimeout = TimeSpan.FromSeconds(2);
 
     private readonly KafkaStreamOptions _options;
     private readonly ILogger _logger;
@@ -28,6 +33,8 @@ internal sealed partial class PartitionFetcher : IDisposable
     private readonly TimeSpan _commitInterval;
     private Thread? _thread;
     private DateTime _nextCommit;
+    private DateTime _nextWatermarks;
+    private DateTime _nextStartQuery;
 
     public PartitionFetcher(KafkaStreamOptions options, ILogger logger)
     {
@@ -163,6 +170,12 @@ internal sealed partial class PartitionFetcher : IDisposable
                 CommitPending();
             }
 
+            if (DateTime.UtcNow >= _nextWatermarks)
+            {
+                _nextWatermarks = DateTime.UtcNow + WatermarkRefresh;
+                RefreshWatermarks();
+            }
+
             if (_buffers.Count == 0)
             {
                 Thread.Sleep(PollTimeout);
@@ -193,6 +206,80 @@ internal sealed partial class PartitionFetcher : IDisposable
         while (_commands.TryDequeue(out var command))
         {
             command();
+        }
+    }
+
+    /// <summary>Notes each assigned partition's high watermark, and where reading starts for those that fetched nothing yet.</summary>
+    private void RefreshWatermarks()
+    {
+        var now = DateTime.UtcNow;
+        List<TopicPartition>? startUnknown = null;
+        foreach (var buffer in _buffers.Values)
+        {
+            var tp = new TopicPartition(Topic, buffer.Partition);
+            var high = -1L;
+            try
+            {
+                // Updated by every fetch response; a paused partition fetches nothing, so its value would stand still.
+                if (!buffer.IsPaused && _consumer.GetWatermarkOffsets(tp) is { High.IsSpecial: false } cached)
+                {
+                    high = cached.High.Value;
+                }
+
+                if (high < 0 && now >= buffer.NextWatermarkQuery)
+                {
+                    buffer.NextWatermarkQuery = now + BrokerQueryInterval;
+                    high = _consumer.QueryWatermarkOffsets(tp, BrokerQueryTimeout).High.Value;
+                }
+            }
+            catch (KafkaException e)
+            {
+                WatermarkFailed(_logger, Topic, buffer.Partition, e.Error.Reason);
+            }
+
+            if (high >= 0)
+            {
+                buffer.SetHighWatermark(high);
+            }
+
+            if (buffer.FirstFetched < 0 && buffer.StartOffset < 0)
+            {
+                (startUnknown ??= []).Add(tp);
+            }
+        }
+
+        if (startUnknown is not null && now >= _nextStartQuery)
+        {
+            _nextStartQuery = now + BrokerQueryInterval;
+            ResolveStartOffsets(startUnknown);
+        }
+    }
+
+    /// <summary>The group's committed offsets of partitions that fetched nothing yet, else where the reset policy starts them.</summary>
+    private void ResolveStartOffsets(List<TopicPartition> partitions)
+    {
+        try
+        {
+            foreach (var committed in _consumer.Committed(partitions, BrokerQueryTimeout))
+            {
+                if (!_buffers.TryGetValue(committed.Partition.Value, out var buffer))
+                {
+                    continue;
+                }
+
+                if (!committed.Offset.IsSpecial)
+                {
+                    buffer.SetStartOffset(committed.Offset.Value);
+                    continue;
+                }
+
+                var watermarks = _consumer.QueryWatermarkOffsets(committed.TopicPartition, BrokerQueryTimeout);
+                buffer.SetStartOffset(_options.AutoOffsetReset == "latest" ? watermarks.High.Value : watermarks.Low.Value);
+            }
+        }
+        catch (KafkaException e)
+        {
+            WatermarkFailed(_logger, Topic, partitions[0].Partition.Value, e.Error.Reason);
         }
     }
 
@@ -263,6 +350,9 @@ internal sealed partial class PartitionFetcher : IDisposable
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "{Topic}: commit of {Offsets} failed with {Code}: {Reason}; retried with the next commit")]
     private static partial void CommitFailed(ILogger logger, string topic, string offsets, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Debug, Message = "{Topic}[{Partition}]: watermark or committed offset not read ({Reason}); the lag gauge keeps its last value")]
+    private static partial void WatermarkFailed(ILogger logger, string topic, int partition, string reason);
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Kafka {Call} of {Topic}[{Partition}] failed: {Reason}")]
     private static partial void ClientCallFailed(ILogger logger, string call, string topic, int partition, string reason);

@@ -1,9 +1,12 @@
 using CartRecovery.Streaming.Kafka.Codecs;
 using CartRecovery.Streaming.Kafka.Configuration;
+using CartRecovery.Streaming.Kafka.Diagnostics;
 using CartRecovery.Streaming.Kafka.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Streams;
@@ -19,6 +22,9 @@ public static class KafkaStreamingExtensions
     /// <paramref name="configure"/> picks another); a record keyed K is an event of stream
     /// (<see cref="KafkaStreamOptions.StreamNamespace"/>, K), delivered to its implicit subscribers. Offsets are
     /// committed only below records delivered to every consumer or dead-lettered. Validates the section at start.
+    /// Reports <see cref="KafkaStreamMetrics.ConsumerLag"/> per partition the silo reads and
+    /// <see cref="KafkaStreamMetrics.RecordsDeadLettered"/> (meter <see cref="KafkaStreamMetrics.MeterName"/>, added to the
+    /// app's OpenTelemetry meter provider if it has one).
     /// </summary>
     /// <param name="codec">The payload format (e.g. <see cref="JsonRecordCodec{T}"/>), resolved once per silo.</param>
     public static ISiloBuilder AddKafkaStreams(
@@ -88,5 +94,10 @@ public static class KafkaStreamingExtensions
         services.AddSingleton<IValidateOptions<KafkaStreamOptions>, KafkaStreamOptionsValidator>();
         services.AddKeyedSingleton<IKafkaRecordCodec>(name, (sp, _) => codec(sp));
         services.AddKeyedSingleton(name, (sp, _) => new KafkaQueueAdapterFactory(name, sp));
+
+        // Lag and dead letters: one meter per container, through its meter factory; an app that exports metrics with
+        // OpenTelemetry (the gateway's /metrics) listens to it by name. Harmless where no meter provider is built.
+        services.TryAddSingleton(sp => new KafkaStreamInstruments(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(KafkaStreamMetrics.MeterName));
     }
 }

@@ -3,6 +3,7 @@ using CartRecovery.Streaming.Kafka.Codecs;
 using CartRecovery.Streaming.Kafka.Configuration;
 using CartRecovery.Streaming.Kafka.Consuming;
 using CartRecovery.Streaming.Kafka.DeadLetters;
+using CartRecovery.Streaming.Kafka.Diagnostics;
 using CartRecovery.Streaming.Kafka.Producing;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,8 @@ internal sealed class KafkaQueueAdapter(
     DeadLetterPublisher deadLetters,
     IServiceProvider services,
     ILoggerFactory loggers,
-    ConcurrentDictionary<int, KafkaQueueAdapterReceiver> receivers) : IQueueAdapter
+    ConcurrentDictionary<int, KafkaQueueAdapterReceiver> receivers,
+    KafkaStreamInstruments? instruments) : IQueueAdapter
 {
     public string Name => name;
 
@@ -63,7 +65,7 @@ internal sealed class KafkaQueueAdapter(
         var partition = KafkaStreamQueueMapper.PartitionOf(queueId);
         var receiver = new KafkaQueueAdapterReceiver(
             name, partition, options, codec, fetcher.Value, deadLetters, grains, silo.SiloAddress,
-            loggers.CreateLogger($"{typeof(KafkaQueueAdapterReceiver).FullName}.{name}"));
+            loggers.CreateLogger($"{typeof(KafkaQueueAdapterReceiver).FullName}.{name}"), instruments);
         receiver.Closed += () => receivers.TryRemove(new(partition, receiver));
         receivers[partition] = receiver;
         return receiver;

@@ -4,6 +4,7 @@ using CartRecovery.Streaming.Kafka.Codecs;
 using CartRecovery.Streaming.Kafka.Configuration;
 using CartRecovery.Streaming.Kafka.Consuming;
 using CartRecovery.Streaming.Kafka.DeadLetters;
+using CartRecovery.Streaming.Kafka.Diagnostics;
 using CartRecovery.Streaming.Kafka.Producing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,9 +15,10 @@ namespace CartRecovery.Streaming.Kafka.Providers;
 
 /// <summary>
 /// One per provider name and process (a keyed singleton, so the container disposes it after the silo stopped): it
-/// owns the silo's one consumer, producer and dead-letter producer for the topic.
+/// owns the silo's one consumer, producer and dead-letter producer for the topic, and reports the lag of the
+/// partitions its silo reads.
 /// </summary>
-internal sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IDisposable
+internal sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IKafkaLagSource, IDisposable
 {
     private readonly string _name;
     private readonly KafkaStreamOptions _options;
@@ -29,6 +31,7 @@ internal sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IDisposab
     private readonly KafkaStreamQueueMapper _mapper;
     private readonly KafkaQueueAdapterCache _cache;
     private readonly KafkaDeliveryFailureHandler _failures;
+    private readonly KafkaStreamInstruments? _instruments;
     private int _disposed;
 
     public KafkaQueueAdapterFactory(string name, IServiceProvider services)
@@ -45,6 +48,8 @@ internal sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IDisposab
         _mapper = new KafkaStreamQueueMapper(_options.EventsTopic, _options.Partitions, _options.Partitioner);
         _cache = new KafkaQueueAdapterCache(_options.CacheSize, name, _loggers);
         _failures = new KafkaDeliveryFailureHandler(logger);
+        _instruments = services.GetService<KafkaStreamInstruments>();
+        _instruments?.Add(this);
     }
 
     /// <summary>The receivers of the partitions this silo reads now (for lag metrics and tests).</summary>
@@ -66,7 +71,18 @@ internal sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IDisposab
                 $"{KafkaStreamOptions.SectionName}:{nameof(KafkaStreamOptions.Partitions)} is {_options.Partitions} but topic '{_options.EventsTopic}' has {partitions} partitions");
         }
 
-        return new KafkaQueueAdapter(_name, _options, _codec, _producer, _fetcher, _deadLetters, _services, _loggers, Receivers);
+        return new KafkaQueueAdapter(_name, _options, _codec, _producer, _fetcher, _deadLetters, _services, _loggers, Receivers, _instruments);
+    }
+
+    public IEnumerable<(string Topic, int Partition, long Lag)> Lags()
+    {
+        foreach (var receiver in Receivers.Values)
+        {
+            if (receiver.Lag is { } lag)
+            {
+                yield return (_options.EventsTopic, receiver.Partition, lag);
+            }
+        }
     }
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;
@@ -83,6 +99,7 @@ internal sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IDisposab
             return;
         }
 
+        _instruments?.Remove(this);
         if (_fetcher.IsValueCreated)
         {
             _fetcher.Value.Dispose();

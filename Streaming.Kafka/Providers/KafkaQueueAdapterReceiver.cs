@@ -4,6 +4,7 @@ using CartRecovery.Streaming.Kafka.Codecs;
 using CartRecovery.Streaming.Kafka.Configuration;
 using CartRecovery.Streaming.Kafka.Consuming;
 using CartRecovery.Streaming.Kafka.DeadLetters;
+using CartRecovery.Streaming.Kafka.Diagnostics;
 using CartRecovery.Streaming.Kafka.Handover;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
 {
     private static readonly TimeSpan LeaseRetry = TimeSpan.FromMilliseconds(250);
     private static readonly IList<IBatchContainer> Nothing = Array.Empty<IBatchContainer>();
+    private const string DeliveryFailedReason = "delivery failed: ";
 
     private readonly int _partition;
     private readonly string _leaseKey;
@@ -30,6 +32,7 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
     private readonly DeadLetterPublisher _deadLetters;
     private readonly IGrainFactory _grains;
     private readonly SiloAddress _silo;
+    private readonly KafkaStreamInstruments? _instruments;
     private readonly ILogger _logger;
     private readonly Guid _owner = Guid.NewGuid();
     private readonly OffsetTracker _tracker = new();
@@ -48,7 +51,8 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
         DeadLetterPublisher deadLetters,
         IGrainFactory grains,
         SiloAddress silo,
-        ILogger logger)
+        ILogger logger,
+        KafkaStreamInstruments? instruments = null)
     {
         _partition = partition;
         _leaseKey = $"{providerName}/{options.EventsTopic}/{partition}";
@@ -59,6 +63,7 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
         _grains = grains;
         _silo = silo;
         _logger = logger;
+        _instruments = instruments;
     }
 
     /// <summary>Records taken from the fetcher and not yet done (delivered or dead-lettered).</summary>
@@ -72,6 +77,34 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
 
     /// <summary>True once this receiver holds the lease and reads its partition.</summary>
     internal bool Reading => _buffer is not null && !_closing.IsCancellationRequested;
+
+    /// <summary>The partition this receiver reads.</summary>
+    internal int Partition => _partition;
+
+    /// <summary>
+    /// Records of the partition not yet done, for the lag gauge (any thread): the high watermark the fetcher last noted
+    /// minus the offset below which every record is delivered or dead-lettered (what the next commit writes; before
+    /// anything was taken, the first record fetched, or the start offset). Null while not reading, or not yet known.
+    /// </summary>
+    internal long? Lag
+    {
+        get
+        {
+            if (Volatile.Read(ref _buffer) is not { } buffer || _closing.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            var high = buffer.HighWatermark;
+            var done = _tracker.Published;
+            if (done < 0)
+            {
+                done = buffer.FirstFetched >= 0 ? buffer.FirstFetched : buffer.StartOffset;
+            }
+
+            return high < 0 || done < 0 ? null : Math.Max(0, high - done);
+        }
+    }
 
     /// <summary>Raised when the receiver has let go of its partition.</summary>
     internal event Action? Closed;
@@ -142,7 +175,7 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
 
             if (container.DeliveryFailed)
             {
-                _poison.Add((container.Source!, $"delivery failed: the consumer of stream {container.StreamId} did not accept the record within {_options.MaxDeliveryTime}"));
+                _poison.Add((container.Source!, $"{DeliveryFailedReason}the consumer of stream {container.StreamId} did not accept the record within {_options.MaxDeliveryTime}"));
             }
             else
             {
@@ -207,7 +240,11 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
 
         if (_start.IsCompletedSuccessfully)
         {
-            _buffer ??= _start.Result;
+            if (_buffer is null)
+            {
+                Volatile.Write(ref _buffer, _start.Result);
+            }
+
             return true;
         }
 
@@ -359,10 +396,15 @@ internal sealed partial class KafkaQueueAdapterReceiver : IQueueAdapterReceiver
         }
 
         _poison.RemoveRange(0, pending.Length);
-        foreach (var (record, _) in pending)
+        var failed = 0;
+        foreach (var (record, reason) in pending)
         {
             _tracker.Done(record.Offset);
+            failed += reason.StartsWith(DeliveryFailedReason, StringComparison.Ordinal) ? 1 : 0;
         }
+
+        _instruments?.DeadLettered(_options.EventsTopic, KafkaStreamMetrics.ReasonDeliveryFailed, failed);
+        _instruments?.DeadLettered(_options.EventsTopic, KafkaStreamMetrics.ReasonInvalid, pending.Length - failed);
 
         CommitProgress();
     }

@@ -14,6 +14,8 @@ public sealed class CommandLineTests(PublishedSilo silo)
     [InlineData("healthcheck", "--help")]
     [InlineData("replay", "--help")]
     [InlineData("model", "--help")]
+    [InlineData("model", "fit", "--help")]
+    [InlineData("model", "import", "--help")]
     [InlineData("help", "replay")]
     public async Task Every_verb_has_help_and_exits_0(params string[] args)
     {

@@ -4,6 +4,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CartRecovery.Deploy.Tests.Support;
 using CartRecovery.Silo;
+using CartRecovery.Streaming.Kafka.Mock;
+using CartRecovery.Streaming.Kafka.Native;
+using Confluent.Kafka;
 
 namespace CartRecovery.Deploy.Tests;
 
@@ -14,7 +17,7 @@ public sealed partial class MetricsContractTests
     public void EveryApplicationContractMetricIsDefinedInTheApplicationSources()
     {
         var literals = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in RepoPaths.ApplicationSourceFiles().Concat(SourceFiles("Persistence")))
+        foreach (var file in RepoPaths.ApplicationSourceFiles().Concat(SourceFiles("Persistence")).Concat(SourceFiles("Streaming.Kafka")))
         {
             foreach (Match m in StringLiteralRegex().Matches(File.ReadAllText(file)))
             {
@@ -81,6 +84,83 @@ public sealed partial class MetricsContractTests
             }
         }
     }
+
+    /// <summary>
+    /// The Kafka stream provider's instruments reach /metrics through the app's exporter: a silo reading cart-events
+    /// (librdkafka's mock brokers, in process) reports kafka_consumer_lag for each partition it reads, and counts a
+    /// poison record on kafka_records_dead_lettered_total once its dead letter is acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task TheKafkaMetricsAreOnTheMetricsOfASiloReadingKafka()
+    {
+        const int partitions = 4;
+        using var kafka = MockKafkaCluster.Start();
+        kafka.CreateTopic("cart-events", partitions);
+        kafka.CreateTopic("cart-events-dlq", 1);
+        var dir = Directory.CreateTempSubdirectory("cr-metrics-kafka-").FullName;
+        var app = await SiloApp.StartAsync(
+        [
+            "--environment", "Development",
+            "--Http:Port=0",
+            "--Http:Host=127.0.0.1",
+            $"--Storage:ConnectionString=Data Source={Path.Combine(dir, "state.db")}",
+            "--Auth:IngestKey=contract-key",
+            "--Logging:LogLevel:Default=Warning",
+            "--Events:Provider=Kafka",
+            "--Kafka:BootstrapServers=" + kafka.BootstrapServers,
+            "--Kafka:Partitions=" + partitions.ToString(CultureInfo.InvariantCulture),
+        ]);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(SiloApp.BaseAddress(app) + "/"), Timeout = TimeSpan.FromSeconds(30) };
+            KafkaNative.EnsureLoaded();
+            using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+            {
+                await producer.ProduceAsync("cart-events", new Message<byte[]?, byte[]> { Key = null, Value = "{not an event"u8.ToArray() });
+            }
+
+            var text = "";
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                text = await http.GetStringAsync("metrics");
+                if (LagSeriesRegex().Matches(text).Count == partitions && DeadLetteredRegex().IsMatch(text))
+                {
+                    break;
+                }
+
+                await Task.Delay(250);
+            }
+
+            var kafkaLines = string.Join("\n", text.Split('\n').Where(l => l.Contains("kafka_", StringComparison.Ordinal)));
+            Assert.True(Regex.IsMatch(text, "^# TYPE kafka_consumer_lag gauge$", RegexOptions.Multiline), "no kafka_consumer_lag gauge on /metrics:\n" + kafkaLines);
+            Assert.True(Regex.IsMatch(text, "^# TYPE kafka_records_dead_lettered_total counter$", RegexOptions.Multiline), "no kafka_records_dead_lettered_total counter on /metrics:\n" + kafkaLines);
+            var lags = LagSeriesRegex().Matches(text);
+            Assert.True(
+                lags.Select(m => m.Groups["partition"].Value).Order().SequenceEqual(Enumerable.Range(0, partitions).Select(p => p.ToString(CultureInfo.InvariantCulture))),
+                "expected one kafka_consumer_lag series per partition of cart-events:\n" + kafkaLines);
+            Assert.True(DeadLetteredRegex().IsMatch(text), "the poison record is not counted:\n" + kafkaLines);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // SQLite may hold the file a moment longer; a leftover temp directory is harmless.
+            }
+        }
+    }
+
+    [GeneratedRegex("""^kafka_consumer_lag\{(?=[^}]*topic="cart-events")[^}]*partition="(?<partition>\d+)"[^}]*\} \d+""", RegexOptions.Multiline)]
+    private static partial Regex LagSeriesRegex();
+
+    [GeneratedRegex("""^kafka_records_dead_lettered_total\{(?=[^}]*reason="invalid")(?=[^}]*topic="cart-events")[^}]*\} 1(\s|$)""", RegexOptions.Multiline)]
+    private static partial Regex DeadLetteredRegex();
 
     private static IEnumerable<string> OrleansFamilies(string text) =>
         Regex.Matches(text, "^# TYPE (orleans_\\S+ \\S+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value);

@@ -3,7 +3,7 @@ namespace CartRecovery.Deploy.Tests.Support;
 /// <summary>The metric names the application exposes on /metrics (the deployment contract).</summary>
 internal static class MetricContract
 {
-    /// <summary>Instruments the application's own sources define (Gateway, Grains, Persistence).</summary>
+    /// <summary>Instruments the application's own sources define (Gateway, Grains, Persistence, Streaming.Kafka).</summary>
     public static readonly string[] Application =
     [
         "http_requests_total",
@@ -23,6 +23,8 @@ internal static class MetricContract
         "storage_read_queries_total",
         "storage_batch_size",
         "storage_commit_duration_seconds",
+        "kafka_consumer_lag",
+        "kafka_records_dead_lettered_total",
     ];
 
     /// <summary>
