@@ -1,3 +1,4 @@
+using CartRecovery.TestSupport;
 using System.Text;
 using System.Text.Json;
 using CartRecovery.Bench.Support;
@@ -19,7 +20,7 @@ internal static class Rees46Records
 {
     public static List<EventRecord> Build(int events, int copiesPerChunk = 10)
     {
-        var path = SharedData.Rees46();
+        var path = SharedData.Rees46;
         var records = new List<EventRecord>(events);
         for (var chunk = 0; records.Count < events; chunk++)
         {

@@ -1,3 +1,4 @@
+using CartRecovery.TestSupport;
 using System.Diagnostics;
 using CartRecovery.Bench.Infrastructure;
 using CartRecovery.Bench.Kafka;
@@ -81,7 +82,7 @@ public sealed class KafkaBench : IScenario
         BenchLog.Info($"mock cluster {kafka.BootstrapServers}: {BenchKafka.Topic} preloaded with {ends.Values.Sum():N0} records over {partitions} partitions in {Stopwatch.GetElapsedTime(t).TotalSeconds:0.0} s");
         var total = ends.Values.Sum();
 
-        await using var db = await ThrowawayPostgres.CreateAsync(cancellationToken);
+        await using var db = await PostgresDatabase.CreateAsync("bench_", cancellationToken);
         details["pg_synchronous_commit_on"] = await db.SettingAsync("synchronous_commit", cancellationToken) == "on" ? 1 : 0;
         await StorageMigrator.MigrateAsync("Postgres", db.ConnectionString, cancellationToken);
         await PlainConsumer.CreateTableAsync(db.ConnectionString, cancellationToken);

@@ -1,3 +1,4 @@
+using CartRecovery.TestSupport;
 using System.Globalization;
 using CartRecovery.Bench.Infrastructure;
 using CartRecovery.Bench.Model;
@@ -36,7 +37,7 @@ public sealed class ModelBench : IScenario
         try
         {
             var csv = Path.Combine(dir.FullName, "data.csv");
-            var (features, positives) = ScaledSessions.Write(SharedData.Rees46(), csv, rows, seed: 1);
+            var (features, positives) = ScaledSessions.Write(SharedData.Rees46, csv, rows, seed: 1);
             BenchLog.Info($"model bench: {rows} rows x {features} features ({positives} positive), {rounds} trees depth 6");
 
             var spinning = await XgboostBaseline.RunAsync(csv, dir.FullName, rounds, "ACTIVE", cancellationToken);

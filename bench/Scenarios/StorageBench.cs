@@ -1,3 +1,4 @@
+using CartRecovery.TestSupport;
 using System.Text.Json;
 using CartRecovery.Bench.Infrastructure;
 using CartRecovery.Bench.Storage;
@@ -40,7 +41,7 @@ public sealed class StorageBench : IScenario
         };
         BenchLog.Info($"storage bench: {grains} grains, closed loop, {rounds} rounds x {measure.TotalSeconds:0.#} s (+{warmup.TotalSeconds:0.#} s warm-up), state ~{details["state_json_bytes"]} bytes of JSON");
 
-        await using var db = await ThrowawayPostgres.CreateAsync(cancellationToken);
+        await using var db = await PostgresDatabase.CreateAsync("bench_", cancellationToken);
         var sync = await db.SettingAsync("synchronous_commit", cancellationToken);
         details["pg_synchronous_commit_on"] = sync == "on" ? 1 : 0;
         details["pg_fsync_on"] = await db.SettingAsync("fsync", cancellationToken) == "on" ? 1 : 0;

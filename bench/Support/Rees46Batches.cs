@@ -1,3 +1,4 @@
+using CartRecovery.TestSupport;
 using System.Text.Json;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Json;
@@ -16,7 +17,7 @@ internal static class Rees46Batches
 {
     public static List<byte[]> Build(int events, int batchSize, int copiesPerChunk = 10)
     {
-        var path = SharedData.Rees46();
+        var path = SharedData.Rees46;
         var bodies = new List<byte[]>(events / batchSize + 1);
         var produced = 0;
         for (var chunk = 0; produced < events; chunk++)

@@ -35,7 +35,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output)
         var gateway = await cluster.StartGatewayAsync("gateway");
 
         var events = StorefrontLog.Load(SharedData.Rees46);
-        events = StorefrontLog.Load(SharedData.Rees46, scale: (int)Math.Ceiling(20_000.0 / events.Count));
+        events = StorefrontLog.Load(SharedData.Rees46, scale: (int)Math.Ceiling(50_000.0 / events.Count));
         var shift = DateTimeOffset.UtcNow.AddMinutes(-1) - events[^1].OccurredAt;
         foreach (var e in events)
         {
@@ -58,7 +58,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output)
         // The silos consume behind the gateway's acknowledgements; wait until every cart is there.
         var reference = await ReferenceCarts.ComputeAsync(batches, new Dictionary<string, string> { ["Policy:ExpireAfterHours"] = "24" });
         var mismatches = reference.Count;
-        var until = DateTime.UtcNow.AddSeconds(120);
+        var until = DateTime.UtcNow.AddSeconds(180);
         Dictionary<string, System.Text.Json.JsonElement> stored = [];
         while (DateTime.UtcNow < until)
         {
@@ -72,7 +72,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output)
             await Task.Delay(1000);
         }
 
-        Assert.True(mismatches == 0, $"{mismatches} of {reference.Count} carts differ from the reference after 120 s");
+        Assert.True(mismatches == 0, $"{mismatches} of {reference.Count} carts differ from the reference after 180 s");
         Assert.Equal(reference.Count, stored.Count);
         foreach (var (key, cart) in stored)
         {

@@ -443,9 +443,15 @@ public sealed partial class ChartTests(ITestOutputHelper output)
         Assert.Contains("Pods:signalr_connections", gatewayMetrics);
         Assert.Equal("Deployment", Yaml.Scalar(gateway, "spec.scaleTargetRef.kind"));
 
-        // silos scale on CPU alone: no partition count or consumer lag bounds them any more
+        // silos scale on CPU by default; consumer lag joins (an External metric, per silo) only when
+        // silo.autoscaling.kafkaLagPerSilo is set and Kafka carries the events
         var silo = Chart.Documents("silo-hpa.yaml").Single();
         Assert.Equal<string>(["Resource:cpu"], MetricsOf(silo));
+        var template = Chart.Templates["silo-hpa.yaml"];
+        Assert.Contains("with $a.kafkaLagPerSilo", template, StringComparison.Ordinal);
+        Assert.Contains("if $kafka", template, StringComparison.Ordinal);
+        Assert.Contains("type: External", template, StringComparison.Ordinal);
+        Assert.Equal("0", Yaml.Scalar(Chart.Values, "silo.autoscaling.kafkaLagPerSilo"));
         Assert.Equal("StatefulSet", Yaml.Scalar(silo, "spec.scaleTargetRef.kind"));
         Assert.DoesNotContain("fail", Chart.Templates["silo-hpa.yaml"], StringComparison.Ordinal);
 
