@@ -51,13 +51,17 @@ public interface IShopperGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// Session features as the previous release stored them, one grain per session (key:
-/// "shopperId/sessionId"). Read only, for carts whose session predates the upgrade; session
-/// features now live in the shopper's state.
+/// Session features as the previous release kept them, one grain per session (key:
+/// "shopperId/sessionId"). Session features now live in the shopper's state; this grain is read by
+/// carts whose session predates the upgrade, and written only by shoppers of the previous release
+/// while a rolling upgrade runs both (remove <see cref="Apply"/> in the release after this one).
 /// </summary>
 [Alias("cr.ISessionGrain")]
 public interface ISessionGrain : IGrainWithStringKey
 {
+    [Alias("Apply")]
+    Task Apply(EventBatch batch, ShopperDecision shopper);
+
     [Alias("Get")]
     Task<SessionState> Get();
 }

@@ -45,6 +45,12 @@ public sealed class SessionState
 
     [Id(18)] [JsonPropertyName("purchased")] public bool Purchased { get; set; }
 
+    /// <summary>
+    /// Event ids a session grain of the previous layout applied (bounded), so a batch retried after
+    /// its shopper failed to commit counts nothing twice. Null in features the shopper keeps.
+    /// </summary>
+    [Id(19)] [JsonPropertyName("recent_event_ids")] public List<string>? RecentEventIds { get; set; }
+
 
     /// <summary>Seconds between the first and the last event.</summary>
     [JsonIgnore]

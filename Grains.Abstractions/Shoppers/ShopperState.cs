@@ -56,6 +56,20 @@ public sealed class ShopperState
     [Id(20)] [JsonPropertyName("session_features")] public List<SessionState> SessionFeatures { get; set; } = new();
 }
 
+/// <summary>
+/// What a shopper of the previous release tells its session grains about the shopper
+/// (<see cref="ISessionGrain.Apply"/>); kept for rolling upgrades from that release.
+/// </summary>
+[GenerateSerializer, Alias("cr.ShopperDecision")]
+public sealed class ShopperDecision
+{
+    [Id(2)] [JsonPropertyName("returning")] public bool Returning { get; set; }
+
+    [Id(3)] [JsonPropertyName("past_purchases")] public int PastPurchases { get; set; }
+
+    [Id(4)] [JsonPropertyName("past_nudge_clicks")] public int PastNudgeClicks { get; set; }
+}
+
 /// <summary>A cart asks its shopper whether (and how) it may nudge now.</summary>
 [GenerateSerializer, Alias("cr.NudgeRequest")]
 public sealed class NudgeRequest

@@ -126,7 +126,19 @@ public sealed partial class CartGrain
     /// </summary>
     private async Task<SessionState?> SessionFeaturesAsync(string sessionId)
     {
-        if (await grains.Get<IShopperGrain>(S.ShopperId).GetSession(sessionId) is { } current)
+        SessionState? current;
+        try
+        {
+            current = await grains.Get<IShopperGrain>(S.ShopperId).GetSession(sessionId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A shopper still active on a silo of the previous release (a rolling upgrade) has no
+            // GetSession; that release kept the features where the fallback below reads them.
+            current = null;
+        }
+
+        if (current is not null)
         {
             return current;
         }

@@ -18,6 +18,7 @@ namespace CartRecovery.Grains.Json;
 [JsonSerializable(typeof(CartState))]
 [JsonSerializable(typeof(ShopperState))]
 [JsonSerializable(typeof(SessionState))]
+[JsonSerializable(typeof(ShopperDecision))]
 [JsonSerializable(typeof(CampaignPolicy))]
 [JsonSerializable(typeof(NudgeMessage))]
 [JsonSerializable(typeof(List<NudgeMessage>))]

@@ -65,7 +65,7 @@ public sealed partial class ShopperGrain
         session.PastNudgeClicks = S.NudgesClicked;
     }
 
-    private static void ApplyToSession(SessionState s, StorefrontEvent e)
+    internal static void ApplyToSession(SessionState s, StorefrontEvent e)
     {
         s.Events++;
         s.StartedAt = s.StartedAt is { } start && start <= e.OccurredAt ? start : e.OccurredAt;

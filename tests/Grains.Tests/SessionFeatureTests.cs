@@ -1,6 +1,7 @@
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Abstractions.Sessions;
+using CartRecovery.Grains.Abstractions.Shoppers;
 using CartRecovery.Grains.Scoring;
 using CartRecovery.Grains.Shoppers;
 using Microsoft.Extensions.DependencyInjection;
@@ -80,5 +81,24 @@ public sealed class SessionFeatureTests
         Assert.True(float.IsNaN(scoredWithout[pageViews]));
         Assert.Equal(7, scoredLegacy[pageViews]);
         Assert.Equal(1, scoredLegacy[device]);
+    }
+
+    [Fact]
+    public async Task A_session_grain_still_applies_a_previous_release_shoppers_events_once()
+    {
+        await using var host = await DomainHost.StartAsync();
+        var session = host.Grains.GetGrain<ISessionGrain>("old/old-s1");
+        var add = host.Add("old", 0, "A", 10);
+        var view = host.Event(EventTypes.PageView, "old", 1);
+        var shopper = new ShopperDecision { Returning = true, PastPurchases = 2 };
+        await session.Apply(new EventBatch([add, view]), shopper);
+        await session.Apply(new EventBatch([add]), shopper);
+
+        var stored = await session.Get();
+        Assert.Equal(2, stored.Events);
+        Assert.Equal(1, stored.CartAdds);
+        Assert.Equal(1, stored.PageViews);
+        Assert.True(stored.Returning);
+        Assert.Equal(2, stored.PastPurchases);
     }
 }
