@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.RateLimiting;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Security;
@@ -41,14 +42,6 @@ internal static class EventsEndpoints
             return Results.Json(new ApiError($"body: larger than {EventValidator.MaxBodyBytes} bytes"), statusCode: StatusCodes.Status413PayloadTooLarge);
         }
 
-        // The body stays unread in the connection until the batch may go on.
-        using var place = await limits.EnterIngestAsync(http.RequestAborted);
-        if (!place.IsAcquired)
-        {
-            http.Response.Headers.RetryAfter = "1";
-            return Results.Json(new ApiError("server busy: too many event batches waiting; send again shortly"), statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
         byte[] body;
         int length;
         try
@@ -58,6 +51,27 @@ internal static class EventsEndpoints
         catch (InvalidDataException)
         {
             return Results.Json(new ApiError($"body: larger than {EventValidator.MaxBodyBytes} bytes"), statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        // A batch waits for its place with its bytes only, read in full first so that a slow sender
+        // holds no place; it is parsed once it may go on.
+        RateLimitLease place;
+        try
+        {
+            place = await limits.EnterIngestAsync(http.RequestAborted);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(body);
+            throw;
+        }
+
+        using var admitted = place;
+        if (!place.IsAcquired)
+        {
+            ArrayPool<byte>.Shared.Return(body);
+            http.Response.Headers.RetryAfter = "1";
+            return Results.Json(new ApiError("server busy: too many event batches waiting; send again shortly"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         List<StorefrontEvent> valid;

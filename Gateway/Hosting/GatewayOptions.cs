@@ -124,12 +124,12 @@ public sealed class LimitsOptions
     public int HubViolationsBeforeDisconnect { get; set; } = 50;
 
     /// <summary>
-    /// Event batches (POST /v1/events) this gateway reads and applies at once. More wait in line,
-    /// unread, in arrival order: a batch is parsed only when it can go on, so hundreds of waiting
-    /// batches do not sit parsed in memory.
+    /// Event batches (POST /v1/events) this gateway parses and applies at once. More wait in line
+    /// in arrival order, holding only their bytes (a body is read in full first, so a slow sender
+    /// holds no place): hundreds of waiting batches do not sit parsed in memory.
     /// </summary>
     public int IngestConcurrency { get; set; } = 64;
 
-    /// <summary>Event batches that may wait for <see cref="IngestConcurrency"/>; beyond, a batch is refused with 503 and Retry-After.</summary>
-    public int IngestQueue { get; set; } = 4096;
+    /// <summary>Event batches that may wait for <see cref="IngestConcurrency"/>, each holding its body (at most <c>EventValidator.MaxBodyBytes</c>); beyond, a batch is refused with 503 and Retry-After.</summary>
+    public int IngestQueue { get; set; } = 512;
 }

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using CartRecovery.Bench.Support;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Json;
@@ -50,12 +48,12 @@ internal static partial class Failover
             "--redis", redis,
             "--cluster", cluster,
         ];
-        await using var first = SiloChild.Start("silo-a", childArgs);
-        await using var second = SiloChild.Start("silo-b", childArgs);
+        await using var first = BenchChild.Start("silo-a", childArgs, "  [silo-a] ");
+        await using var second = BenchChild.Start("silo-b", childArgs, "  [silo-b] ");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            var urls = await Task.WhenAll(first.UrlAsync(TimeSpan.FromMinutes(2), cancellationToken), second.UrlAsync(TimeSpan.FromMinutes(2), cancellationToken));
+            var urls = await Task.WhenAll(first.WaitForAsync("URL=", TimeSpan.FromMinutes(2), cancellationToken), second.WaitForAsync("URL=", TimeSpan.FromMinutes(2), cancellationToken));
             BenchLog.Info($"failover: two silos up ({urls[0]}, {urls[1]}), cluster {cluster}");
 
             // Both reading, every partition read by exactly one of them.
@@ -90,7 +88,7 @@ internal static partial class Failover
             var moved = b.Keys.Order().ToList();
             var markers = moved.Select(p => MarkerFor(kafka, p, cluster)).ToList();
             var killed = Stopwatch.GetTimestamp();
-            second.Kill();
+            second.KillHard();
             await ProduceAsync(kafka, markers, cancellationToken);
             BenchLog.Info($"failover: killed {second.Name} (SIGKILL), which read partitions {string.Join(",", moved)}; one event produced to each");
 
@@ -123,8 +121,9 @@ internal static partial class Failover
         }
         finally
         {
-            await first.StopAsync();
-            await second.StopAsync();
+            // Closing stdin is a graceful stop; killed if still running after 30 s.
+            await first.StopAsync(TimeSpan.FromSeconds(30));
+            await second.StopAsync(TimeSpan.FromSeconds(30));
             await ForgetClusterAsync(redis, cluster);
         }
     }
@@ -272,118 +271,4 @@ internal static partial class Failover
 
     [GeneratedRegex(@"partition=""(\d+)""")]
     private static partial Regex PartitionLabel();
-
-    /// <summary>One silo child: this bench binary again, its URL on stdout, its stderr passed through with its name.</summary>
-    private sealed class SiloChild : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
-
-        private SiloChild(string name, Process process)
-        {
-            Name = name;
-            _process = process;
-        }
-
-        public string Name { get; }
-
-        public static SiloChild Start(string name, IEnumerable<string> args)
-        {
-            var host = Environment.ProcessPath ?? "dotnet";
-            var info = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-            {
-                info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-            }
-
-            foreach (var a in args)
-            {
-                info.ArgumentList.Add(a);
-            }
-
-            var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a silo child");
-            var child = new SiloChild(name, process);
-            process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null)
-                {
-                    child._lines.Writer.TryComplete();
-                }
-                else
-                {
-                    child._lines.Writer.TryWrite(e.Data);
-                }
-            };
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null)
-                {
-                    Console.Error.WriteLine($"  [{name}] {e.Data}");
-                }
-            };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return child;
-        }
-
-        public async Task<string> UrlAsync(TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(timeout);
-            while (await _lines.Reader.WaitToReadAsync(cts.Token))
-            {
-                while (_lines.Reader.TryRead(out var line))
-                {
-                    if (line.StartsWith("URL=", StringComparison.Ordinal))
-                    {
-                        return line["URL=".Length..].Trim();
-                    }
-                }
-            }
-
-            throw new InvalidOperationException($"{Name} exited ({(_process.HasExited ? _process.ExitCode : -1)}) before it was up");
-        }
-
-        /// <summary>SIGKILL: no graceful stop, no final commit, no lease released.</summary>
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-            }
-        }
-
-        /// <summary>Closes its stdin (a graceful stop), and kills it if it has not exited within 30 s.</summary>
-        public async Task StopAsync()
-        {
-            if (_process.HasExited)
-            {
-                return;
-            }
-
-            try
-            {
-                _process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-            }
-
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await _process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            _process.Dispose();
-        }
-    }
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Bench.Model;
 
@@ -55,23 +55,14 @@ internal static class XgboostBaseline
     {
         var script = Path.Combine(dir, "xgb_bench.py");
         await File.WriteAllTextAsync(script, Script, ct);
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["OMP_NUM_THREADS"] = "2";
-        psi.Environment["OMP_WAIT_POLICY"] = waitPolicy;
-        foreach (var a in new[] { script, csv, dir, rounds.ToString(CultureInfo.InvariantCulture), "20000" })
+        var environment = new Dictionary<string, string?> { ["OMP_NUM_THREADS"] = "2", ["OMP_WAIT_POLICY"] = waitPolicy };
+        var result = await ProcessRun.RunAsync(Python, [script, csv, dir, rounds.ToString(CultureInfo.InvariantCulture), "20000"], Timeout.InfiniteTimeSpan,
+            environment: environment, cancellationToken: ct);
+        if (result.ExitCode != 0)
         {
-            psi.ArgumentList.Add(a);
+            throw new InvalidOperationException($"{Python} (xgboost) exited {result.ExitCode}: {result.Stderr}");
         }
 
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start " + Python);
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Python} (xgboost) exited {process.ExitCode}: {await stderr}");
-        }
-
-        return JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement.Clone();
+        return JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]).RootElement.Clone();
     }
 }

@@ -181,12 +181,12 @@ public sealed class SignalRBench : IScenario
             args.AddRange(["--tokens", tokenFile]);
         }
 
-        await using var client = ChildProcess.StartBench(args);
+        await using var client = BenchChild.Start("signalr-client", args);
         await client.WaitForAsync("FIRST", TimeSpan.FromMinutes(3), ct);
         await Task.Delay(1000, ct);
         var (heapFirst, wsFirst) = Memory();
         var onServerFirst = serverCount();
-        await client.SendAsync("CONTINUE");
+        await client.SendLineAsync("CONTINUE");
         var connected = (await client.WaitForAsync("CONNECTED", TimeSpan.FromMinutes(3), ct)).Split(' ');
         var ok = int.Parse(connected[0], CultureInfo.InvariantCulture);
         var failed = long.Parse(connected[1], CultureInfo.InvariantCulture);
@@ -212,7 +212,7 @@ public sealed class SignalRBench : IScenario
         // Warm-up at the same rate (JIT, pools), then the measured period.
         await PublishAsync(send, ok, rate, 2, ct);
         await Task.Delay(500, ct);
-        await client.SendAsync("RESET");
+        await client.SendLineAsync("RESET");
         var cpu = ProcessSample.Now();
         var (published, publishSeconds) = await PublishAsync(send, ok, rate, seconds, ct);
         var cpuEnd = ProcessSample.Now();
@@ -221,13 +221,13 @@ public sealed class SignalRBench : IScenario
         var gcs = $"gen0 {cpuEnd.Gen0 - cpu.Gen0}, gen1 {cpuEnd.Gen1 - cpu.Gen1}, gen2 {cpuEnd.Gen2 - cpu.Gen2}";
         var lastPause = GC.GetGCMemoryInfo(GCKind.Any).PauseDurations.ToArray().Max().TotalMilliseconds;
         await Task.Delay(1000, ct);
-        await client.SendAsync("REPORT");
+        await client.SendLineAsync("REPORT");
         var report = JsonSerializer.Deserialize<Dictionary<string, double>>(await client.WaitForAsync("REPORT", TimeSpan.FromSeconds(30), ct))!;
         var stillOnServer = serverCount();
         BenchLog.Info($"{mode}: published {published:N0} in {publishSeconds:0.0} s ({published / publishSeconds:0}/s), delivered {report["received"]:N0}; latency p50 {report["p50_us"] / 1000:0.00} ms, p99 {report["p99_us"] / 1000:0.00} ms, " +
             $"p99.9 {report["p999_us"] / 1000:0.00} ms, max {report["max_us"] / 1000:0.00} ms; open at the client {report["open"]:N0}, on the server {stillOnServer:N0}, unexpected closes {report["unexpected_close"]}; server process CPU {cores:0.00} cores; " +
             $"GC while publishing: {gcPauseMs:0} ms paused ({gcs}; last GC paused {lastPause:0.0} ms; server GC {System.Runtime.GCSettings.IsServerGC}, concurrent {GCSettings.LatencyMode != GCLatencyMode.Batch})");
-        await client.SendAsync("CLOSE");
+        await client.SendLineAsync("CLOSE");
         await client.WaitForAsync("CLOSED", TimeSpan.FromSeconds(60), ct);
         return new Phase(Math.Min(onServer, stillOnServer), failed, connectSeconds, heapPer, wsPer,
             (heapAfter - heapBefore) / (double)Math.Max(1, onServer), (wsAfter - wsBefore) / (double)Math.Max(1, onServer), published, publishSeconds, cores, gcPauseMs, report);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.RegularExpressions;
 
 namespace CartRecovery.Bench.Support;
@@ -36,18 +35,9 @@ internal static partial class GatewayGc
     /// <summary>Runs this bench again with the gateway's GC setting, passing its output through; returns its exit code.</summary>
     public static async Task<int> RunAsChildAsync(IEnumerable<string> args)
     {
-        var host = Environment.ProcessPath ?? "dotnet";
-        var info = new ProcessStartInfo(host) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-        {
-            info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
+        // Output and stdin are inherited, not captured: the child's result line is this run's.
+        var (host, arguments) = BenchChild.Command(args);
+        var info = new ProcessStartInfo(host, arguments) { UseShellExecute = false };
         var value = ChartValue();
         info.Environment[Variable] = value;
         BenchLog.Info($"measuring the gateway as the chart runs it: {Variable}={value} (hex bytes per GC heap); restarting in a child process");

@@ -64,7 +64,7 @@ public sealed class ElasticityTests(ITestOutputHelper output)
     private static ChildProcess StartRedis(int port) =>
         ChildProcess.Start("redis", "redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
 
-    /// <summary>Real REES46 events (repeated under fresh ids to <paramref name="count"/>), timed to end a minute ago.</summary>
+    /// <summary>Real REES46 events (repeated under fresh ids to <paramref name="count"/>), timed to end a minute ago, for four senders.</summary>
     private static List<List<StorefrontEvent>> Batches(int count)
     {
         var events = StorefrontLog.Load(SharedData.Rees46);
@@ -75,13 +75,13 @@ public sealed class ElasticityTests(ITestOutputHelper output)
             e.OccurredAt += shift;
         }
 
-        return events.Chunk(250).Select(c => c.ToList()).ToList();
+        return ReferenceCarts.InLanes(events, senders: 4);
     }
 
     /// <summary>Four concurrent senders; each batch is retried until accepted, as a store backend would.</summary>
     private static Task SendAllAsync(ClusterHarness cluster, ClusterNode gateway, List<List<StorefrontEvent>> batches) =>
-        Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, _) =>
-            await cluster.IngestAsync(gateway, ReferenceCarts.Body(batch), giveUpAfter: TimeSpan.FromMinutes(2)));
+        ReferenceCarts.SendInOrderAsync(batches, senders: 4, (_, batch) =>
+            cluster.IngestAsync(gateway, ReferenceCarts.Body(batch), giveUpAfter: TimeSpan.FromMinutes(2)));
 
     private static async Task AssertEqualsReferenceAsync(ClusterHarness cluster, List<List<StorefrontEvent>> batches)
     {

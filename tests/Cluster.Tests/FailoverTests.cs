@@ -31,7 +31,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             e.OccurredAt += shift;
         }
 
-        var batches = events.Chunk(250).Select(c => c.ToList()).ToList();
+        var batches = ReferenceCarts.InLanes(events, senders: 4);
         output.WriteLine($"{events.Count} events in {batches.Count} batches");
 
         // Fresh carts whose on-site and abandon deadlines come a few seconds after the kill.
@@ -48,19 +48,20 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         var sent = 0;
         var kill = batches.Count * 2 / 5;
+        var killed = 0;
         var victim = silos[1];
         var killedAt = Stopwatch.StartNew();
-        var send = Parallel.ForEachAsync(batches.Select((b, i) => (b, i)), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (item, _) =>
+        var send = ReferenceCarts.SendInOrderAsync(batches, senders: 4, async (i, batch) =>
         {
-            if (item.i == kill)
+            if (i >= kill && Interlocked.Exchange(ref killed, 1) == 0)
             {
                 await cluster.IngestAsync(gateways[0], ReferenceCarts.Body(fresh));
                 victim.Process.KillHard();
                 killedAt.Restart();
-                output.WriteLine($"killed {victim.Name} after batch {item.i}");
+                output.WriteLine($"killed {victim.Name} after batch {i}");
             }
 
-            await cluster.IngestAsync(gateways[item.i % 2], ReferenceCarts.Body(item.b));
+            await cluster.IngestAsync(gateways[i % 2], ReferenceCarts.Body(batch));
             Interlocked.Increment(ref sent);
         });
 
@@ -95,7 +96,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.True(failover < TimeSpan.FromSeconds(10), $"the gateways answered for the dead silo's keys only {failover.TotalSeconds:0.0} s after the kill");
 
         await send;
-        Assert.Equal(batches.Count, sent);
+        Assert.Equal(batches.Count(b => b.Count > 0), sent);
 
         // Deadlines of carts whose silo died still fire (from their reminders, on the survivors).
         var abandoned = 0;

@@ -42,17 +42,18 @@ public sealed class KafkaClusterTests(ITestOutputHelper output)
             e.OccurredAt += shift;
         }
 
-        var batches = events.Chunk(250).Select(c => c.ToList()).ToList();
+        var batches = ReferenceCarts.InLanes(events, senders: 4);
         var kill = batches.Count / 2;
-        await Parallel.ForEachAsync(batches.Select((b, i) => (b, i)), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (item, _) =>
+        var killed = 0;
+        await ReferenceCarts.SendInOrderAsync(batches, senders: 4, async (i, batch) =>
         {
-            if (item.i == kill)
+            if (i >= kill && Interlocked.Exchange(ref killed, 1) == 0)
             {
                 silos[1].Process.KillHard();
-                output.WriteLine($"killed {silos[1].Name} after batch {item.i}");
+                output.WriteLine($"killed {silos[1].Name} after batch {i}");
             }
 
-            await cluster.IngestAsync(gateway, ReferenceCarts.Body(item.b), giveUpAfter: TimeSpan.FromMinutes(2));
+            await cluster.IngestAsync(gateway, ReferenceCarts.Body(batch), giveUpAfter: TimeSpan.FromMinutes(2));
         });
 
         // The silos consume behind the gateway's acknowledgements; wait until every cart is there.

@@ -1,6 +1,7 @@
 using CartRecovery.Cluster.Tests.Support;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Replay;
+using CartRecovery.TestSupport;
 using Xunit.Abstractions;
 
 namespace CartRecovery.Cluster.Tests;

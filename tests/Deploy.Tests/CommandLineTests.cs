@@ -1,4 +1,5 @@
 using CartRecovery.Deploy.Tests.Support;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Deploy.Tests;
 
@@ -20,7 +21,7 @@ public sealed class CommandLineTests(PublishedSilo silo)
     public async Task Every_verb_has_help_and_exits_0(params string[] args)
     {
         silo.EnsurePublished();
-        var result = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [silo.EntryPath, .. args], Timeout, Path.GetTempPath(), PublishedSilo.ImageEnvironment(Path.GetTempPath()));
+        var result = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [silo.EntryPath, .. args], Timeout, Path.GetTempPath(), PublishedSilo.ImageEnvironment(Path.GetTempPath()));
         Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)} exited {result.ExitCode}:\n{result.Tail()}");
         Assert.Contains("sage", result.Tail(), StringComparison.OrdinalIgnoreCase);
     }
@@ -29,7 +30,7 @@ public sealed class CommandLineTests(PublishedSilo silo)
     public async Task An_unknown_verb_is_refused_with_exit_2()
     {
         silo.EnsurePublished();
-        var result = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [silo.EntryPath, "migrat"], Timeout, Path.GetTempPath(), PublishedSilo.ImageEnvironment(Path.GetTempPath()));
+        var result = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [silo.EntryPath, "migrat"], Timeout, Path.GetTempPath(), PublishedSilo.ImageEnvironment(Path.GetTempPath()));
         Assert.Equal(2, result.ExitCode);
     }
 
@@ -39,7 +40,7 @@ public sealed class CommandLineTests(PublishedSilo silo)
         silo.EnsurePublished();
         var env = PublishedSilo.ImageEnvironment(Path.GetTempPath());
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var result = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [silo.EntryPath, "--Silo:Role=gateway", "--Http:Port=0"], Timeout, Path.GetTempPath(), env);
+        var result = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [silo.EntryPath, "--Silo:Role=gateway", "--Http:Port=0"], Timeout, Path.GetTempPath(), env);
         Assert.Equal(1, result.ExitCode);
         var output = result.Tail();
         Assert.Contains("configuration: ", output, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CartRecovery.Deploy.Tests.Support;
+using CartRecovery.TestSupport;
 using YamlDotNet.RepresentationModel;
 
 namespace CartRecovery.Deploy.Tests;
@@ -19,7 +20,7 @@ public sealed partial class PrometheusRulesTests
     [RequiresToolFact("promtool", "apt-get install prometheus")]
     public async Task PromtoolAcceptsTheRules()
     {
-        var result = await ExternalProcess.RunAsync("promtool", ["check", "rules", RepoPaths.AlertRules], TimeSpan.FromMinutes(1));
+        var result = await ProcessRun.RunAsync("promtool", ["check", "rules", RepoPaths.AlertRules], TimeSpan.FromMinutes(1));
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("SUCCESS", result.Output, StringComparison.Ordinal);
     }
@@ -27,7 +28,7 @@ public sealed partial class PrometheusRulesTests
     [RequiresToolFact("promtool", "apt-get install prometheus")]
     public async Task AlertUnitTestsPass()
     {
-        var result = await ExternalProcess.RunAsync(
+        var result = await ProcessRun.RunAsync(
             "promtool", ["test", "rules", Path.GetFileName(RepoPaths.AlertRuleTests)], TimeSpan.FromMinutes(2),
             workingDirectory: Path.GetDirectoryName(RepoPaths.AlertRuleTests));
         Assert.True(result.ExitCode == 0, result.Output);

@@ -235,7 +235,7 @@ public sealed class PublishedSiloTests : IDisposable
             try
             {
                 Assert.True(await process.WaitForOkAsync("/health/live", StartTimeout), "the server never became live");
-                var up = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
+                var up = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
                 Assert.True(up.ExitCode == 0, $"`healthcheck` against a live server exited {up.ExitCode}:\n{up.Tail()}");
             }
             catch
@@ -246,7 +246,7 @@ public sealed class PublishedSiloTests : IDisposable
         }
 
         // nothing listens on the port any more
-        var down = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
+        var down = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
         Assert.False(down.TimedOut, "`healthcheck` hung with no server (the image's HEALTHCHECK has a 5 s timeout)");
         Assert.True(down.ExitCode != 0, "`healthcheck` reported healthy with no server running");
     }
@@ -266,7 +266,7 @@ public sealed class PublishedSiloTests : IDisposable
 
     private async Task MigrateAsync(IReadOnlyDictionary<string, string?> env, string what)
     {
-        var result = await ExternalProcess.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "migrate"], MigrateTimeout, _temp, env);
+        var result = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "migrate"], MigrateTimeout, _temp, env);
         Assert.False(result.TimedOut, $"migrate ({what}) did not finish within {MigrateTimeout.TotalMinutes} min:\n{result.Tail()}");
         Assert.True(result.ExitCode == 0, $"migrate ({what}) exited {result.ExitCode}:\n{result.Tail()}");
     }

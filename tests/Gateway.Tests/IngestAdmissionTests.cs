@@ -1,5 +1,6 @@
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Gateway.Security;
+using CartRecovery.Gateway.Tests.Support;
 using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Tests;
@@ -38,5 +39,65 @@ public sealed class IngestAdmissionTests
         }
 
         second.Dispose();
+    }
+}
+
+/// <summary>The gateway with one event batch applied at a time and one waiting.</summary>
+public sealed class SingleIngestGatewayApp : GatewayApp
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Limits:IngestConcurrency=1", "--Limits:IngestQueue=1"];
+}
+
+/// <summary>A client that sends its body slowly holds no place in the ingest line.</summary>
+public sealed class SlowSenderTests(SingleIngestGatewayApp app) : IClassFixture<SingleIngestGatewayApp>
+{
+    [Fact]
+    public async Task Batches_go_through_while_slow_senders_are_still_sending()
+    {
+        var releases = new List<TaskCompletionSource>();
+        var slow = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < 3; i++)
+        {
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var request = new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = new SlowContent(Events.PageView("slow-" + i).ToJsonString(), release.Task) };
+            request.Headers.Add("X-Api-Key", GatewayApp.IngestKey);
+            releases.Add(release);
+            slow.Add(app.Http.SendAsync(request));
+        }
+
+        // More slow senders than places and waiting room together: had they queued (or been
+        // admitted) before their bodies were in, these would wait or be refused.
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await app.PostEventsAsync(Events.PageView("fast-" + i));
+            Assert.True(response.Status == System.Net.HttpStatusCode.OK, response.ToString());
+        }
+
+        Assert.All(slow, t => Assert.False(t.IsCompleted));
+        for (var i = 0; i < slow.Count; i++)
+        {
+            releases[i].SetResult();
+            using var response = await slow[i].WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    /// <summary>Sends the first byte of a JSON body, then the rest once released.</summary>
+    private sealed class SlowContent(string json, Task release) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+            await stream.WriteAsync(bytes.AsMemory(0, 1));
+            await stream.FlushAsync();
+            await release;
+            await stream.WriteAsync(bytes.AsMemory(1));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
     }
 }

@@ -123,7 +123,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
         }
 
         args.AddRange(_settings.Select(kv => $"--{kv.Key}={kv.Value}"));
-        var node = new ClusterNode(name, role, port, ChildProcess.Start(name, "dotnet", args, environment: new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }));
+        var node = new ClusterNode(name, role, port, ChildProcess.Start(name, "dotnet", args, environment: new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }));
         lock (_nodes)
         {
             _nodes.Add(node);
@@ -254,8 +254,8 @@ internal sealed class ClusterHarness : IAsyncDisposable
     {
         var args = new List<string> { SiloDll, verb };
         args.AddRange(_settings.Select(kv => $"--{kv.Key}={kv.Value}"));
-        await using var tool = ChildProcess.Start(verb, "dotnet", args);
-        Assert.True(await tool.WaitForExitAsync(TimeSpan.FromMinutes(2)) && tool.ExitCode == 0, $"{verb} failed:\n{tool.Tail()}");
+        var tool = await ProcessRun.RunAsync("dotnet", args, TimeSpan.FromMinutes(2));
+        Assert.True(!tool.TimedOut && tool.ExitCode == 0, $"{verb} failed:\n{tool.Tail(40)}");
     }
 
     public static int FreePort()

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using CartRecovery.TestSupport;
 using Npgsql;
 
 namespace CartRecovery.Cluster.Tests.Support;
@@ -131,20 +131,10 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 
     private static async Task RunAsync(string file, string[] arguments)
     {
-        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments)
+        var result = await ProcessRun.RunAsync(file, arguments, TimeSpan.FromSeconds(120));
+        if (result.TimedOut || result.ExitCode != 0)
         {
-            info.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await p.WaitForExitAsync(timeout.Token);
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {p.ExitCode}: {await stdout} {await stderr}");
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} {(result.TimedOut ? "timed out" : $"exited with {result.ExitCode}")}: {result.Output}");
         }
     }
 

@@ -54,7 +54,7 @@ internal static class ReferenceCarts
         await cluster.DeployAsync();
         var services = cluster.Silos[0].ServiceProvider;
         var bus = services.GetRequiredService<IEventBus>();
-        foreach (var batch in batches)
+        foreach (var batch in batches.Where(b => b.Count > 0))
         {
             await bus.PublishAsync(batch, CancellationToken.None);
         }
@@ -68,6 +68,52 @@ internal static class ReferenceCarts
         await cluster.StopAllSilosAsync();
         return carts;
     }
+
+    /// <summary>
+    /// Events in batches of <paramref name="size"/> for <paramref name="senders"/> senders working at
+    /// once: batch i belongs to sender i % senders, and one shopper's events are all in one sender's
+    /// batches, in their order. Sent with <see cref="SendInOrderAsync"/>, a shopper's events arrive in
+    /// order even when a batch is retried, as a store backend sends them; the reference applies them
+    /// in that order too (a cart's identity depends on it: an event without cart_id joins the
+    /// shopper's active cart).
+    /// </summary>
+    public static List<List<StorefrontEvent>> InLanes(IEnumerable<StorefrontEvent> events, int senders, int size = 250)
+    {
+        var lanes = Enumerable.Range(0, senders).Select(_ => new List<StorefrontEvent>()).ToList();
+        foreach (var e in events)
+        {
+            lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(e.ShopperId) % (uint)senders)].Add(e);
+        }
+
+        var chunks = lanes.Select(l => l.Chunk(size).Select(c => c.ToList()).ToList()).ToList();
+        var batches = new List<List<StorefrontEvent>>();
+        for (var i = 0; chunks.Any(c => i < c.Count); i++)
+        {
+            foreach (var lane in chunks)
+            {
+                batches.Add(i < lane.Count ? lane[i] : []);
+            }
+        }
+
+        return batches;
+    }
+
+    /// <summary>
+    /// Sends <see cref="InLanes"/> batches with <paramref name="senders"/> senders at once, each its
+    /// own batches in order (<paramref name="send"/> gets the batch's index and must not return
+    /// before the batch is accepted); empty batches are skipped.
+    /// </summary>
+    public static Task SendInOrderAsync(List<List<StorefrontEvent>> batches, int senders, Func<int, List<StorefrontEvent>, Task> send) =>
+        Parallel.ForEachAsync(Enumerable.Range(0, senders), new ParallelOptions { MaxDegreeOfParallelism = senders }, async (sender, _) =>
+        {
+            for (var i = sender; i < batches.Count; i += senders)
+            {
+                if (batches[i].Count > 0)
+                {
+                    await send(i, batches[i]);
+                }
+            }
+        });
 
     /// <summary>Batches as JSON bodies for POST /v1/events.</summary>
     public static string Body(List<StorefrontEvent> batch) => JsonSerializer.Serialize(batch, GrainsJsonContext.Default.ListStorefrontEvent);

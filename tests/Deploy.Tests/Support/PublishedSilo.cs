@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using System.Text;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Deploy.Tests.Support;
 
@@ -26,7 +24,7 @@ public sealed class PublishedSilo : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var dotnet = DotnetHost();
-        var result = await ExternalProcess.RunAsync(
+        var result = await ProcessRun.RunAsync(
             dotnet,
             ["publish", "Silo", "-c", "Release", "-o", Directory, "--nologo", "-nodeReuse:false"],
             PublishTimeout,
@@ -66,7 +64,7 @@ public sealed class PublishedSilo : IAsyncLifetime
     public static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } p && File.Exists(p)
             ? p
-            : ExternalProcess.FindOnPath("dotnet") ?? "dotnet";
+            : ProcessRun.FindOnPath("dotnet") ?? "dotnet";
 
     /// <summary>
     /// The environment the container image sets (Dockerfile ENV) on top of this process's environment,
@@ -100,10 +98,9 @@ public sealed class PublishedSiloCollection : ICollectionFixture<PublishedSilo>
 /// <summary>A running published Silo process (server mode), killed on dispose if still alive.</summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ChildProcess _process;
 
-    private SiloProcess(Process process, int port)
+    private SiloProcess(ChildProcess process, int port)
     {
         _process = process;
         Port = port;
@@ -111,57 +108,14 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     public bool HasExited => _process.HasExited;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => string.Join('\n', _process.Lines) + "\n";
 
-    public static SiloProcess Start(string entryPath, string workingDirectory, IReadOnlyDictionary<string, string?> environment, int port, params string[] args)
-    {
-        var psi = new ProcessStartInfo(PublishedSilo.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        psi.ArgumentList.Add(entryPath);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in environment)
-        {
-            if (v is null)
-            {
-                psi.Environment.Remove(k);
-            }
-            else
-            {
-                psi.Environment[k] = v;
-            }
-        }
-
-        var process = new Process { StartInfo = psi };
-        var silo = new SiloProcess(process, port);
-        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return silo;
-    }
+    public static SiloProcess Start(string entryPath, string workingDirectory, IReadOnlyDictionary<string, string?> environment, int port, params string[] args) =>
+        new(ChildProcess.Start("silo", PublishedSilo.DotnetHost(), [entryPath, .. args], environment, workingDirectory), port);
 
     /// <summary>Polls GET http://127.0.0.1:port{path} until it answers 200; false if the process exits or time runs out.</summary>
     public async Task<bool> WaitForOkAsync(string path, TimeSpan timeout)
@@ -206,62 +160,20 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM (what the kubelet sends) and waits for the exit code.</summary>
     public async Task<int?> TerminateAsync(TimeSpan timeout)
     {
-        if (!_process.HasExited && kill(_process.Id, 15) != 0)
+        if (!_process.HasExited)
         {
-            throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            _process.Signal(ChildProcess.SigTerm);
         }
 
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            _process.WaitForExit();
-            return _process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
+        return await _process.WaitForExitAsync(timeout) ? _process.ExitCode : null;
     }
 
     /// <summary>SIGKILL: no drain, no flush; what a node failure or the OOM killer does.</summary>
     public async Task KillAsync()
     {
-        if (!_process.HasExited && kill(_process.Id, 9) != 0)
-        {
-            throw new InvalidOperationException($"kill(SIGKILL) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        await _process.WaitForExitAsync();
+        _process.KillHard();
+        await _process.WaitForExitAsync(Timeout.InfiniteTimeSpan);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Length < 400_000)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

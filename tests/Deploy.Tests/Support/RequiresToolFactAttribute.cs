@@ -1,3 +1,5 @@
+using CartRecovery.TestSupport;
+
 namespace CartRecovery.Deploy.Tests.Support;
 
 /// <summary>A fact skipped (with the reason shown) when an external tool is not on PATH.</summary>
@@ -6,7 +8,7 @@ public sealed class RequiresToolFactAttribute : FactAttribute
 {
     public RequiresToolFactAttribute(string tool, string install)
     {
-        if (ExternalProcess.FindOnPath(tool) is null)
+        if (ProcessRun.FindOnPath(tool) is null)
         {
             Skip = $"{tool} is not on PATH: install it ({install}); the project's test command (test.sh) installs it";
         }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CartRecovery.TestSupport;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CartRecovery.Gateway.Tests.Support;
@@ -56,19 +56,10 @@ public static partial class Prometheus
     {
         var path = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
         Assert.True(path is not null, "promtool is not installed (Debian package 'prometheus'; test.sh installs it)");
-        var start = new ProcessStartInfo(path!, ["check", "metrics"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(metrics);
-        process.StandardInput.Close();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        return (process.ExitCode, (await stdout + await stderr).Trim());
+        var result = await ProcessRun.RunAsync(path!, ["check", "metrics"], TimeSpan.FromSeconds(30), input: metrics);
+        return result.TimedOut
+            ? throw new TimeoutException("promtool check metrics did not finish within 30 s")
+            : (result.ExitCode, (result.Stdout + result.Stderr).Trim());
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Model.Tests.Support;
 
@@ -10,40 +10,27 @@ public static class PythonXgboost
 {
     public const string Interpreter = "/usr/bin/python3";
 
+    // Spinning OpenMP workers slow everything else in a parallel test run to a crawl.
+    private static readonly Dictionary<string, string?> OpenMp = new() { ["OMP_NUM_THREADS"] = "2", ["OMP_WAIT_POLICY"] = "PASSIVE" };
+
+    /// <returns>What the script printed on stdout.</returns>
     public static string Run(string workDirectory, string script, params string[] args)
     {
         var scriptPath = Path.Combine(workDirectory, "script.py");
         File.WriteAllText(scriptPath, script);
-        var psi = new ProcessStartInfo(Interpreter)
-        {
-            WorkingDirectory = workDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(scriptPath);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
 
-        // Spinning OpenMP workers slow everything else in a parallel test run to a crawl.
-        psi.Environment["OMP_NUM_THREADS"] = "2";
-        psi.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start " + Interpreter);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        // Callers are synchronous (fixtures, Lazy); ProcessRun does not capture the synchronization context.
+        var result = ProcessRun.RunAsync(Interpreter, [scriptPath, .. args], TimeSpan.FromMinutes(2), workDirectory, OpenMp).GetAwaiter().GetResult();
+        if (result.TimedOut)
         {
-            process.Kill(entireProcessTree: true);
             throw new TimeoutException("python script did not finish in 2 minutes");
         }
 
-        if (process.ExitCode != 0)
+        if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"python exited {process.ExitCode}: {stderr.Result}");
+            throw new InvalidOperationException($"python exited {result.ExitCode}: {result.Stderr}");
         }
 
-        return stdout.Result;
+        return result.Stdout;
     }
 }

@@ -1,33 +1,37 @@
-using System.Diagnostics;
 using CartRecovery.TestSupport;
 
 namespace CartRecovery.Streaming.Kafka.Tests.Tool;
 
 /// <summary>Runs the CartRecovery.MockKafka tool as a child process, the way multi-process cluster tests do.</summary>
-public sealed class MockKafkaProcess : IDisposable
+public sealed class MockKafkaProcess : IAsyncDisposable
 {
     private const string Prefix = "BOOTSTRAP=";
 
-    private MockKafkaProcess(Process process, string bootstrapServers)
+    private MockKafkaProcess(ChildProcess process, string bootstrapServers)
     {
         Process = process;
         BootstrapServers = bootstrapServers;
     }
 
-    public Process Process { get; }
+    public ChildProcess Process { get; }
 
     public string BootstrapServers { get; }
 
     public static async Task<MockKafkaProcess> StartAsync(params string[] arguments)
     {
-        var process = Launch(arguments);
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var first = await process.StandardOutput.ReadLineAsync(timeout.Token);
+        var process = ChildProcess.Start("mock-kafka", DotnetHost(), [ToolPath(), .. arguments], keepStdinOpen: true);
+        string? first = null;
+        try
+        {
+            first = await process.FirstLine.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
         if (first is null || !first.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            process.Kill();
+            await process.DisposeAsync();
             throw new InvalidOperationException($"expected {Prefix}... as the first line, got '{first}'");
         }
 
@@ -36,43 +40,11 @@ public sealed class MockKafkaProcess : IDisposable
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] arguments)
     {
-        using var process = Launch(arguments);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await ProcessRun.RunAsync(DotnetHost(), [ToolPath(), .. arguments], TimeSpan.FromSeconds(30));
+        return result.TimedOut ? throw new TimeoutException("the mock Kafka tool did not exit within 30 s") : (result.ExitCode, result.Stdout, result.Stderr);
     }
 
-    public void Dispose()
-    {
-        if (!Process.HasExited)
-        {
-            Process.Kill();
-            Process.WaitForExit();
-        }
-
-        Process.Dispose();
-    }
-
-    private static Process Launch(IEnumerable<string> arguments)
-    {
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(ToolPath());
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("the mock Kafka tool did not start");
-    }
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
 
     private static string DotnetHost() =>
         Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using CartRecovery.Streaming.Kafka.Admin;
 using CartRecovery.Streaming.Kafka.Producing;
 using CartRecovery.Streaming.Kafka.Tests.Support;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Streaming.Kafka.Tests.Tool;
 
@@ -10,7 +10,7 @@ public sealed class MockKafkaToolTests
     [Fact]
     public async Task Tool_serves_a_cluster_that_clients_in_this_process_can_use_and_exits_on_stdin_eof()
     {
-        using var tool = await MockKafkaProcess.StartAsync("--brokers", "2", "--topic", "cart-events:4", "--topic", "cart-events-dlq:1");
+        await using var tool = await MockKafkaProcess.StartAsync("--brokers", "2", "--topic", "cart-events:4", "--topic", "cart-events-dlq:1");
         Assert.Equal(2, tool.BootstrapServers.Split(',').Length);
         Assert.All(tool.BootstrapServers.Split(','), s => Assert.StartsWith("127.0.0.1:", s, StringComparison.Ordinal));
 
@@ -24,24 +24,18 @@ public sealed class MockKafkaToolTests
         Assert.Equal(4, ends.Count);
         Assert.Equal(50, ends.Values.Sum());
 
-        tool.Process.StandardInput.Close();
-        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await tool.Process.WaitForExitAsync(exit.Token);
+        tool.Process.CloseStdin();
+        Assert.True(await tool.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)), "still running 20 s after stdin closed");
         Assert.Equal(0, tool.Process.ExitCode);
     }
 
     [Fact]
     public async Task Tool_stops_cleanly_on_sigterm()
     {
-        using var tool = await MockKafkaProcess.StartAsync("--ignore-stdin");
+        await using var tool = await MockKafkaProcess.StartAsync("--ignore-stdin");
 
-        using (var kill = Process.Start("kill", ["-TERM", tool.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await tool.Process.WaitForExitAsync(exit.Token);
+        tool.Process.Signal(ChildProcess.SigTerm);
+        Assert.True(await tool.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)), "still running 20 s after SIGTERM");
         Assert.Equal(0, tool.Process.ExitCode);
     }
 

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace CartRecovery.Cluster.Tests.Support;
+namespace CartRecovery.TestSupport;
 
 /// <summary>
 /// A shell that waits for EOF on a pipe only this process holds, then SIGKILLs one process: if the
 /// test host dies (crash, abort, timeout kill), nothing it started keeps running. Disposing it
 /// normally stops the shell without letting it act (the pid may be reused by then).
 /// </summary>
-internal sealed class Reaper : IDisposable
+public sealed class Reaper : IDisposable
 {
     private readonly Process? _shell;
 
