@@ -1,6 +1,5 @@
 using CartRecovery.Cluster.Tests.Support;
 using CartRecovery.Grains.Abstractions.Events;
-using CartRecovery.Grains.Replay;
 using CartRecovery.TestSupport;
 using Xunit.Abstractions;
 
@@ -65,18 +64,7 @@ public sealed class ElasticityTests(ITestOutputHelper output)
         ChildProcess.Start("redis", "redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
 
     /// <summary>Real REES46 events (repeated under fresh ids to <paramref name="count"/>), timed to end a minute ago, for four senders.</summary>
-    private static List<List<StorefrontEvent>> Batches(int count)
-    {
-        var events = StorefrontLog.Load(SharedData.Rees46);
-        events = StorefrontLog.Load(SharedData.Rees46, scale: (int)Math.Ceiling((double)count / events.Count));
-        var shift = DateTimeOffset.UtcNow.AddMinutes(-1) - events[^1].OccurredAt;
-        foreach (var e in events)
-        {
-            e.OccurredAt += shift;
-        }
-
-        return ReferenceCarts.InLanes(events, senders: 4);
-    }
+    private static List<List<StorefrontEvent>> Batches(int count) => ReferenceCarts.InLanes(ReferenceCarts.RecentRees46(count), senders: 4);
 
     /// <summary>Four concurrent senders; each batch is retried until accepted, as a store backend would.</summary>
     private static Task SendAllAsync(ClusterHarness cluster, ClusterNode gateway, List<List<StorefrontEvent>> batches) =>

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using CartRecovery.Cluster.Tests.Support;
 using CartRecovery.Grains.Abstractions.Events;
-using CartRecovery.Grains.Replay;
-using CartRecovery.TestSupport;
 using Xunit.Abstractions;
 
 namespace CartRecovery.Cluster.Tests;
@@ -22,15 +20,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         // At least 50,000 real events, moved in time so the log ends a minute ago: every cart's
         // deadlines come due while the events flow, as they would live.
-        var events = StorefrontLog.Load(SharedData.Rees46, scale: 1);
-        var scale = (int)Math.Ceiling(50_000.0 / events.Count);
-        events = StorefrontLog.Load(SharedData.Rees46, scale: scale);
-        var shift = DateTimeOffset.UtcNow.AddMinutes(-1) - events[^1].OccurredAt;
-        foreach (var e in events)
-        {
-            e.OccurredAt += shift;
-        }
-
+        var events = ReferenceCarts.RecentRees46(50_000);
         var batches = ReferenceCarts.InLanes(events, senders: 4);
         output.WriteLine($"{events.Count} events in {batches.Count} batches");
 

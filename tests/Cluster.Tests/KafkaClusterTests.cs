@@ -1,6 +1,4 @@
 using CartRecovery.Cluster.Tests.Support;
-using CartRecovery.Grains.Abstractions.Events;
-using CartRecovery.Grains.Replay;
 using CartRecovery.TestSupport;
 using Xunit.Abstractions;
 
@@ -34,14 +32,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output)
         var silos = await Task.WhenAll(cluster.StartSiloAsync("silo-1"), cluster.StartSiloAsync("silo-2"), cluster.StartSiloAsync("silo-3"));
         var gateway = await cluster.StartGatewayAsync("gateway");
 
-        var events = StorefrontLog.Load(SharedData.Rees46);
-        events = StorefrontLog.Load(SharedData.Rees46, scale: (int)Math.Ceiling(50_000.0 / events.Count));
-        var shift = DateTimeOffset.UtcNow.AddMinutes(-1) - events[^1].OccurredAt;
-        foreach (var e in events)
-        {
-            e.OccurredAt += shift;
-        }
-
+        var events = ReferenceCarts.RecentRees46(50_000);
         var batches = ReferenceCarts.InLanes(events, senders: 4);
         var kill = batches.Count / 2;
         var killed = 0;

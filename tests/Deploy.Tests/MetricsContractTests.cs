@@ -7,6 +7,7 @@ using CartRecovery.Silo;
 using CartRecovery.Streaming.Kafka.Mock;
 using CartRecovery.Streaming.Kafka.Native;
 using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
 
 namespace CartRecovery.Deploy.Tests;
 
@@ -41,47 +42,22 @@ public sealed partial class MetricsContractTests
     [Fact]
     public async Task EveryOrleansContractMetricIsOnTheMetricsOfARunningApp()
     {
-        var dir = Directory.CreateTempSubdirectory("cr-metrics-contract-").FullName;
-        var app = await SiloApp.StartAsync(
-        [
-            "--environment", "Development",
-            "--Http:Port=0",
-            "--Http:Host=127.0.0.1",
-            $"--Storage:ConnectionString=Data Source={Path.Combine(dir, "state.db")}",
-            "--Auth:IngestKey=contract-key",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri(SiloApp.BaseAddress(app) + "/"), Timeout = TimeSpan.FromSeconds(30) };
-            var at = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-            using var events = new StringContent(
-                $$$"""[{"event_id":"contract-1","type":"page_view","shopper_id":"contract","session_id":"s1","occurred_at":"{{{at}}}","page":{"url":"https://shop.example/"}}]""",
-                Encoding.UTF8, "application/json");
-            events.Headers.Add("X-Api-Key", "contract-key");
-            using var posted = await http.PostAsync("v1/events", events);
-            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        await using var running = await RunningApp.StartAsync("cr-metrics-contract-");
+        using var http = new HttpClient { BaseAddress = new Uri(SiloApp.BaseAddress(running.App) + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        var at = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        using var events = new StringContent(
+            $$$"""[{"event_id":"contract-1","type":"page_view","shopper_id":"contract","session_id":"s1","occurred_at":"{{{at}}}","page":{"url":"https://shop.example/"}}]""",
+            Encoding.UTF8, "application/json");
+        events.Headers.Add("X-Api-Key", "contract-key");
+        using var posted = await http.PostAsync("v1/events", events);
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
 
-            var text = await http.GetStringAsync("metrics");
-            foreach (var name in MetricContract.Orleans)
-            {
-                var type = MetricContract.Histograms.Contains(name) ? "histogram" : "(gauge|counter)";
-                Assert.True(Regex.IsMatch(text, $"^# TYPE {name} {type}$", RegexOptions.Multiline),
-                    $"/metrics has no {name} ({type}); its Orleans families are: " + string.Join(", ", OrleansFamilies(text)));
-            }
-        }
-        finally
+        var text = await http.GetStringAsync("metrics");
+        foreach (var name in MetricContract.Orleans)
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // SQLite may hold the file a moment longer; a leftover temp directory is harmless.
-            }
+            var type = MetricContract.Histograms.Contains(name) ? "histogram" : "(gauge|counter)";
+            Assert.True(Regex.IsMatch(text, $"^# TYPE {name} {type}$", RegexOptions.Multiline),
+                $"/metrics has no {name} ({type}); its Orleans families are: " + string.Join(", ", OrleansFamilies(text)));
         }
     }
 
@@ -97,51 +73,63 @@ public sealed partial class MetricsContractTests
         using var kafka = MockKafkaCluster.Start();
         kafka.CreateTopic("cart-events", partitions);
         kafka.CreateTopic("cart-events-dlq", 1);
-        var dir = Directory.CreateTempSubdirectory("cr-metrics-kafka-").FullName;
-        var app = await SiloApp.StartAsync(
-        [
-            "--environment", "Development",
-            "--Http:Port=0",
-            "--Http:Host=127.0.0.1",
-            $"--Storage:ConnectionString=Data Source={Path.Combine(dir, "state.db")}",
-            "--Auth:IngestKey=contract-key",
-            "--Logging:LogLevel:Default=Warning",
+        await using var running = await RunningApp.StartAsync(
+            "cr-metrics-kafka-",
             "--Events:Provider=Kafka",
             "--Kafka:BootstrapServers=" + kafka.BootstrapServers,
-            "--Kafka:Partitions=" + partitions.ToString(CultureInfo.InvariantCulture),
-        ]);
-        try
+            "--Kafka:Partitions=" + partitions.ToString(CultureInfo.InvariantCulture));
+        using var http = new HttpClient { BaseAddress = new Uri(SiloApp.BaseAddress(running.App) + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        KafkaNative.EnsureLoaded();
+        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
         {
-            using var http = new HttpClient { BaseAddress = new Uri(SiloApp.BaseAddress(app) + "/"), Timeout = TimeSpan.FromSeconds(30) };
-            KafkaNative.EnsureLoaded();
-            using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
-            {
-                await producer.ProduceAsync("cart-events", new Message<byte[]?, byte[]> { Key = null, Value = "{not an event"u8.ToArray() });
-            }
-
-            var text = "";
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < deadline)
-            {
-                text = await http.GetStringAsync("metrics");
-                if (LagSeriesRegex().Matches(text).Count == partitions && DeadLetteredRegex().IsMatch(text))
-                {
-                    break;
-                }
-
-                await Task.Delay(250);
-            }
-
-            var kafkaLines = string.Join("\n", text.Split('\n').Where(l => l.Contains("kafka_", StringComparison.Ordinal)));
-            Assert.True(Regex.IsMatch(text, "^# TYPE kafka_consumer_lag gauge$", RegexOptions.Multiline), "no kafka_consumer_lag gauge on /metrics:\n" + kafkaLines);
-            Assert.True(Regex.IsMatch(text, "^# TYPE kafka_records_dead_lettered_total counter$", RegexOptions.Multiline), "no kafka_records_dead_lettered_total counter on /metrics:\n" + kafkaLines);
-            var lags = LagSeriesRegex().Matches(text);
-            Assert.True(
-                lags.Select(m => m.Groups["partition"].Value).Order().SequenceEqual(Enumerable.Range(0, partitions).Select(p => p.ToString(CultureInfo.InvariantCulture))),
-                "expected one kafka_consumer_lag series per partition of cart-events:\n" + kafkaLines);
-            Assert.True(DeadLetteredRegex().IsMatch(text), "the poison record is not counted:\n" + kafkaLines);
+            await producer.ProduceAsync("cart-events", new Message<byte[]?, byte[]> { Key = null, Value = "{not an event"u8.ToArray() });
         }
-        finally
+
+        var text = "";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            text = await http.GetStringAsync("metrics");
+            if (LagSeriesRegex().Matches(text).Count == partitions && DeadLetteredRegex().IsMatch(text))
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        var kafkaLines = string.Join("\n", text.Split('\n').Where(l => l.Contains("kafka_", StringComparison.Ordinal)));
+        Assert.True(Regex.IsMatch(text, "^# TYPE kafka_consumer_lag gauge$", RegexOptions.Multiline), "no kafka_consumer_lag gauge on /metrics:\n" + kafkaLines);
+        Assert.True(Regex.IsMatch(text, "^# TYPE kafka_records_dead_lettered_total counter$", RegexOptions.Multiline), "no kafka_records_dead_lettered_total counter on /metrics:\n" + kafkaLines);
+        var lags = LagSeriesRegex().Matches(text);
+        Assert.True(
+            lags.Select(m => m.Groups["partition"].Value).Order().SequenceEqual(Enumerable.Range(0, partitions).Select(p => p.ToString(CultureInfo.InvariantCulture))),
+            "expected one kafka_consumer_lag series per partition of cart-events:\n" + kafkaLines);
+        Assert.True(DeadLetteredRegex().IsMatch(text), "the poison record is not counted:\n" + kafkaLines);
+    }
+
+    /// <summary>The app as it ships (embedded, SQLite in a temp directory) on a free port, with extra settings; stopped and cleaned up on dispose.</summary>
+    private sealed class RunningApp(WebApplication app, string dir) : IAsyncDisposable
+    {
+        public WebApplication App => app;
+
+        public static async Task<RunningApp> StartAsync(string prefix, params string[] settings)
+        {
+            var dir = Directory.CreateTempSubdirectory(prefix).FullName;
+            var app = await SiloApp.StartAsync(
+            [
+                "--environment", "Development",
+                "--Http:Port=0",
+                "--Http:Host=127.0.0.1",
+                $"--Storage:ConnectionString=Data Source={Path.Combine(dir, "state.db")}",
+                "--Auth:IngestKey=contract-key",
+                "--Logging:LogLevel:Default=Warning",
+                .. settings,
+            ]);
+            return new RunningApp(app, dir);
+        }
+
+        public async ValueTask DisposeAsync()
         {
             await app.StopAsync();
             await app.DisposeAsync();

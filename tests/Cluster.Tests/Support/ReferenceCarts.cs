@@ -7,6 +7,7 @@ using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Json;
 using CartRecovery.Grains.Replay;
 using CartRecovery.Persistence;
+using CartRecovery.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,23 @@ internal static class ReferenceCarts
 
         await cluster.StopAllSilosAsync();
         return carts;
+    }
+
+    /// <summary>
+    /// At least <paramref name="count"/> real REES46 events (the log repeated under fresh ids), timed so
+    /// that the last one happened a minute ago.
+    /// </summary>
+    public static List<StorefrontEvent> RecentRees46(int count)
+    {
+        var once = StorefrontLog.Load(SharedData.Rees46);
+        var events = StorefrontLog.Load(SharedData.Rees46, scale: (int)Math.Ceiling((double)count / once.Count));
+        var shift = DateTimeOffset.UtcNow.AddMinutes(-1) - events[^1].OccurredAt;
+        foreach (var e in events)
+        {
+            e.OccurredAt += shift;
+        }
+
+        return events;
     }
 
     /// <summary>

@@ -1,10 +1,8 @@
 using CartRecovery.Streaming.Kafka.Configuration;
 using System.Text;
 using CartRecovery.Streaming.Kafka.DeadLetters;
-using CartRecovery.Streaming.Kafka.Native;
 using CartRecovery.Streaming.Kafka.Producing;
 using CartRecovery.Streaming.Kafka.Tests.Support;
-using Confluent.Kafka;
 
 namespace CartRecovery.Streaming.Kafka.Tests.Providers;
 
@@ -21,7 +19,7 @@ public sealed class DeadLetterTests
         await using var cluster = await StreamCluster.StartAsync(options);
 
         var k = Encoding.UTF8.GetBytes("k");
-        await ProduceRawAsync(options,
+        await Topics.ProduceRawAsync(options,
             (k, TestEvents.Json(ledger.Event("k", "good-1"))),
             (k, Encoding.UTF8.GetBytes("{not json")),
             (null, TestEvents.Json(ledger.Event("k", "keyless"))),
@@ -72,20 +70,5 @@ public sealed class DeadLetterTests
         Assert.Contains("\"bad\"", Encoding.UTF8.GetString(dead.Message.Value!), StringComparison.Ordinal);
         Assert.StartsWith("delivery failed", Topics.Header(dead, DeadLetterHeaders.Reason), StringComparison.Ordinal);
         Assert.Equal(0, ledger.Count("bad"));
-    }
-
-    private static async Task ProduceRawAsync(KafkaStreamOptions options, params (byte[]? Key, byte[] Value)[] records)
-    {
-        KafkaNative.EnsureLoaded();
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            Partitioner = Partitioner.Murmur2Random,
-            EnableIdempotence = true,
-        }).Build();
-        foreach (var (key, value) in records)
-        {
-            await producer.ProduceAsync(options.EventsTopic, new Message<byte[]?, byte[]> { Key = key, Value = value });
-        }
     }
 }

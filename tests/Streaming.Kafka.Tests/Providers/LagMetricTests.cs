@@ -1,11 +1,9 @@
 using System.Text;
 using CartRecovery.Streaming.Kafka.Configuration;
 using CartRecovery.Streaming.Kafka.Diagnostics;
-using CartRecovery.Streaming.Kafka.Native;
 using CartRecovery.Streaming.Kafka.Producing;
 using CartRecovery.Streaming.Kafka.Providers;
 using CartRecovery.Streaming.Kafka.Tests.Support;
-using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Xunit.Abstractions;
@@ -92,14 +90,14 @@ public sealed class LagMetricTests(ITestOutputHelper output)
         using var meters = new KafkaMeters(cluster.Cluster.Silos[0].ServiceProvider);
 
         var k = Encoding.UTF8.GetBytes("k");
-        await ProduceRawAsync(options,
+        await Topics.ProduceRawAsync(options,
             (null, TestEvents.Json(ledger.Event("k", "keyless"))),
             (k, Encoding.UTF8.GetBytes("{not json")),
             (k, TestEvents.Json(ledger.Event("k", "bad"))));
 
         // Produced once "bad" was refused, so it is not part of the failing batch (which is dead-lettered whole).
         await ledger.Refused("bad");
-        await ProduceRawAsync(options, (k, TestEvents.Json(ledger.Event("k", "ok"))));
+        await Topics.ProduceRawAsync(options, (k, TestEvents.Json(ledger.Event("k", "ok"))));
         await ledger.WaitForAsync(l => l.Count("ok") == 1, "the record after the poison and the refused one applied");
         await Poll.UntilAsync(() => meters.DeadLettered(options.EventsTopic, KafkaStreamMetrics.ReasonDeliveryFailed) == 1, "the refused record counted");
         Assert.Equal(2, meters.DeadLettered(options.EventsTopic, KafkaStreamMetrics.ReasonInvalid));
@@ -109,19 +107,4 @@ public sealed class LagMetricTests(ITestOutputHelper output)
 
     private static int PartitionOf(KafkaStreamOptions options, string key) =>
         new KafkaStreamQueueMapper(options.EventsTopic, options.Partitions, options.Partitioner).PartitionOf(StreamId.Create(TestEvents.Namespace, key));
-
-    private static async Task ProduceRawAsync(KafkaStreamOptions options, params (byte[]? Key, byte[] Value)[] records)
-    {
-        KafkaNative.EnsureLoaded();
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            Partitioner = Partitioner.Murmur2Random,
-            EnableIdempotence = true,
-        }).Build();
-        foreach (var (key, value) in records)
-        {
-            await producer.ProduceAsync(options.EventsTopic, new Message<byte[]?, byte[]> { Key = key, Value = value });
-        }
-    }
 }

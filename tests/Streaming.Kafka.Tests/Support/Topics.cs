@@ -53,4 +53,20 @@ public static class Topics
 
     public static string? Header(ConsumeResult<byte[]?, byte[]?> record, string name) =>
         record.Message.Headers?.TryGetLastBytes(name, out var value) == true ? Encoding.UTF8.GetString(value) : null;
+
+    /// <summary>Produces records as they are (any key, any bytes) to the events topic, as a foreign producer would.</summary>
+    public static async Task ProduceRawAsync(KafkaStreamOptions options, params (byte[]? Key, byte[] Value)[] records)
+    {
+        KafkaNative.EnsureLoaded();
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            Partitioner = Partitioner.Murmur2Random,
+            EnableIdempotence = true,
+        }).Build();
+        foreach (var (key, value) in records)
+        {
+            await producer.ProduceAsync(options.EventsTopic, new Message<byte[]?, byte[]> { Key = key, Value = value });
+        }
+    }
 }
