@@ -63,7 +63,11 @@ public abstract partial class GrainStorageContractTests
         await Assert.ThrowsAsync<InconsistentStateException>(() => writeThenClear[1]);
 
         Assert.InRange(_host.Meters.Sum(StorageMetrics.TransactionsCommitted) - transactions, 1, 2);
-        Assert.True(_host.Meters.Max(StorageMetrics.BatchSize) >= 200, $"largest batch {_host.Meters.Max(StorageMetrics.BatchSize)}");
+        // Where the database shows the writer blocked, everything queued behind the lock is one batch. SQLite cannot
+        // show it, so the writer may take the lead write together with a first few of the others: 206 writes in at
+        // most two transactions leave at least half of them in one.
+        var largest = _host.Meters.Max(StorageMetrics.BatchSize);
+        Assert.True(largest >= (Database.ShowsBlockedWriter ? 200 : 103), $"largest batch {largest}");
         Assert.Equal(2, (await ReadAsync<Counter>("counter", Id("stale"))).State!.Value);
         Assert.Equal(199, (await ReadAsync<Counter>("counter", Id("new/199"))).State!.Value);
     }
