@@ -144,8 +144,9 @@ public sealed class EventBatch(IReadOnlyList<StorefrontEvent> events)
     [Id(0)] public IReadOnlyList<StorefrontEvent> Events { get; } = events;
 }
 
-/// <summary>What a shopper's batch came to.</summary>
-[GenerateSerializer, Alias("cr.BatchOutcome")]
+/// <summary>What a shopper's batch came to. Filled in before it is returned and never changed after, so Orleans
+/// hands it back by reference instead of copying it.</summary>
+[Immutable, GenerateSerializer, Alias("cr.BatchOutcome")]
 public sealed class BatchOutcome
 {
     /// <summary>Events applied (not repeats of an event id already applied).</summary>

@@ -18,6 +18,13 @@ internal sealed class SerialStateWriter<T>(IPersistentState<T> state)
             return queued.Task!;
         }
 
+        if (_tail.IsCompleted)
+        {
+            // Nothing in flight: the write starts now (whatever became of the previous one), nothing to join.
+            _pending = null;
+            return _tail = state.WriteStateAsync();
+        }
+
         var pending = new Pending();
         _pending = pending;
         pending.Task = _tail = WriteAfterAsync(_tail, pending);

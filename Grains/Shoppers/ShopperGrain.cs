@@ -46,12 +46,13 @@ public sealed partial class ShopperGrain(
     {
         var outcome = new BatchOutcome();
         var touched = new List<SessionState>(2);
-        var byCart = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
+        Dictionary<string, List<StorefrontEvent>>? byCart = null;
         var applied = new List<string>(batch.Events.Count);
-        var inBatch = new HashSet<string>(StringComparer.Ordinal);
+        // Most batches hold one or two events of a shopper; the set of ids seen in this batch is only needed past one.
+        var inBatch = batch.Events.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var e in batch.Events)
         {
-            if (_recent!.Contains(e.EventId) || !inBatch.Add(e.EventId))
+            if (_recent!.Contains(e.EventId) || (inBatch is not null && !inBatch.Add(e.EventId)))
             {
                 outcome.Duplicates++;
                 continue;
@@ -68,7 +69,7 @@ public sealed partial class ShopperGrain(
 
             if (EventTypes.TouchesCart(e.Type) && CartOf(e) is { } cartId)
             {
-                Add(byCart, cartId, e);
+                Add(byCart ??= new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal), cartId, e);
             }
         }
 
@@ -86,14 +87,18 @@ public sealed partial class ShopperGrain(
                 DescribeShopper(session);
             }
 
-            var key = S.ShopperId;
-            var calls = new List<Task>(byCart.Count);
-            foreach (var (cart, events) in byCart)
+            if (byCart is not null)
             {
-                calls.Add(grains.Get<ICartGrain>($"{key}/{cart}").Apply(new EventBatch(events)));
+                var key = S.ShopperId;
+                var calls = new List<Task>(byCart.Count);
+                foreach (var (cart, events) in byCart)
+                {
+                    calls.Add(grains.Get<ICartGrain>($"{key}/{cart}").Apply(new EventBatch(events)));
+                }
+
+                await Task.WhenAll(calls);
             }
 
-            await Task.WhenAll(calls);
             foreach (var id in applied)
             {
                 Remember(id);
