@@ -50,8 +50,9 @@ public static class KafkaStreamingExtensions
             streams.ConfigurePullingAgent(agent => agent.Configure<IOptionsMonitor<KafkaStreamOptions>>((o, kafka) =>
             {
                 var options = kafka.Get(name);
-                // One consumer call receives up to this many records of its stream (a batch observer sees them at once).
-                o.BatchContainerBatchSize = options.MaxDeliveryBatch;
+                // The queue cache groups up to MaxDeliveryBatch records of a stream into one container (a batch
+                // observer sees them at once); the agent delivers one container per call.
+                o.BatchContainerBatchSize = 1;
                 o.MaxEventDeliveryTime = options.MaxDeliveryTime;
             }));
             configure?.Invoke(streams);

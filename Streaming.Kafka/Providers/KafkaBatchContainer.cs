@@ -47,3 +47,30 @@ public sealed class KafkaBatchContainer : IBatchContainer
 
     public override string ToString() => $"{StreamId}{Token}({Events.Count})";
 }
+
+/// <summary>
+/// Consecutive records of one stream handed to its consumer in one call (the queue cache's batching). Its token is
+/// that of its last record: a consumer that resumes from it has everything in the group.
+/// </summary>
+[GenerateSerializer, Alias("cr.kafka.KafkaRecordGroup")]
+public sealed class KafkaRecordGroup : IBatchContainer
+{
+    public KafkaRecordGroup(StreamId streamId, List<KafkaBatchContainer> records)
+    {
+        StreamId = streamId;
+        Records = records;
+    }
+
+    [Id(0)] public StreamId StreamId { get; }
+
+    [Id(1)] public List<KafkaBatchContainer> Records { get; }
+
+    public StreamSequenceToken SequenceToken => Records[^1].SequenceToken;
+
+    public IEnumerable<Tuple<T, StreamSequenceToken>> GetEvents<T>() => Records.SelectMany(r => r.GetEvents<T>());
+
+    // Records carry no Orleans request context.
+    public bool ImportRequestContext() => false;
+
+    public override string ToString() => $"{StreamId}{Records[0].Token}..{Records[^1].Token}({Records.Count} records)";
+}

@@ -46,7 +46,7 @@ internal sealed class KafkaQueueAdapterFactory : IQueueAdapterFactory, IKafkaLag
         _fetcher = new(() => new PartitionFetcher(_options, logger));
         _deadLetters = new DeadLetterPublisher(_options, logger);
         _mapper = new KafkaStreamQueueMapper(_options.EventsTopic, _options.Partitions, _options.Partitioner);
-        _cache = new KafkaQueueAdapterCache(_options.CacheSize, name, _loggers);
+        _cache = new KafkaQueueAdapterCache(_options.CacheSize, _options.MaxDeliveryBatch);
         _failures = new KafkaDeliveryFailureHandler(logger);
         _instruments = services.GetService<KafkaStreamInstruments>();
         _instruments?.Add(this);
