@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
@@ -26,7 +25,8 @@ internal static class EventsEndpoints
     /// <summary>
     /// Storefront events, one or a batch. Callers are a store backend (X-Api-Key), whose events
     /// keep their times and may report purchases, or a browser with a shopper token: its events must
-    /// all be for its own shopper, are timed on receipt, and may not be purchases (<see cref="BrowserEvents"/>).
+    /// all be for its own shopper, are timed on receipt, may not be purchases (<see cref="BrowserEvents"/>), and each
+    /// costs one of the shopper's event budget.
     /// </summary>
     private static async Task<IResult> HandleAsync(HttpContext http, EventIngestor ingestor, EventValidator validator, IOptions<AuthOptions> auth, ClientLimits limits, TimeProvider time)
     {
@@ -99,22 +99,10 @@ internal static class EventsEndpoints
 
             BrowserEvents.Restrict(valid, result, receivedAt);
         }
-        else
-        {
-            var perShopper = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var e in valid)
-            {
-                CollectionsMarshal.GetValueRefOrAddDefault(perShopper, e.ShopperId, out _)++;
-            }
 
-            foreach (var (id, count) in perShopper)
-            {
-                if (!limits.TryEvents(id, count))
-                {
-                    return RateLimited(id, count, limits);
-                }
-            }
-        }
+        // A batch sent with the ingest key comes from the store's backend, which relays every shopper's events: it
+        // is bounded by the batch size and the ingest admission, not by a shopper's budget (one busy shopper would
+        // otherwise have every other shopper's events in the batch refused with it).
 
         await ingestor.PublishValidatedAsync(valid, result, "http", http.RequestAborted);
         return result.Accepted == 0 && result.Rejected.Count > 0 ? Results.BadRequest(result) : Results.Ok(result);

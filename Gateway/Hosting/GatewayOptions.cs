@@ -94,8 +94,9 @@ public sealed class LimitsOptions
     public const string Section = "Limits";
 
     /// <summary>
-    /// Events per second per shopper (sustained), HTTP and hub together; a burst of ten seconds'
-    /// worth. Every event costs one, so a batch larger than the burst is refused whole.
+    /// Events per second a shopper's browser may send (sustained), shopper-token HTTP and hub together;
+    /// a burst of ten seconds' worth. Every event costs one, so a batch larger than the burst is refused
+    /// whole. Store-backend batches (ingest key) are not counted here.
     /// </summary>
     public int EventsPerShopperPerSecond { get; set; } = 20;
 

@@ -51,8 +51,8 @@ public sealed class ClientLimits : IDisposable
     public int EventBurst => _eventBurst;
 
     /// <summary>
-    /// Takes <paramref name="events"/> from the shopper's budget (HTTP and hub together): every event
-    /// costs one, and a batch larger than the burst never passes (and takes nothing).
+    /// Takes <paramref name="events"/> from the shopper's budget (its browser over HTTP and the hub
+    /// together): every event costs one, and a batch larger than the burst never passes (and takes nothing).
     /// </summary>
     public bool TryEvents(string shopperId, int events) =>
         events <= _eventBurst && Acquired(_events.AttemptAcquire(shopperId, Math.Max(1, events)), out _);

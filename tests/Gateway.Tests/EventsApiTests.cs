@@ -275,6 +275,27 @@ public sealed class EventsApiTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.Equal(HttpStatusCode.TooManyRequests, (await app.PostEventsAsShopperAsync(Views(limits.EventsPerShopperPerSecond), token)).Status);
     }
 
+    [Fact]
+    public async Task The_store_backend_is_not_held_to_a_shoppers_budget()
+    {
+        var limits = app.Service<IOptions<LimitsOptions>>().Value;
+        var burst = limits.EventsPerShopperPerSecond * 10;
+        var shopper = NewShopper("relayed");
+        JsonArray Views(int n) => new(Enumerable.Range(0, n).Select(_ => (JsonNode)Events.PageView(shopper)).ToArray());
+
+        // More of one shopper's events than a browser may send at once, twice in a row, with the ingest key.
+        for (var round = 0; round < 2; round++)
+        {
+            var relayed = await app.PostEventsAsync(Views(burst + 1));
+            Assert.True(relayed.Status == HttpStatusCode.OK, relayed.ToString()[..Math.Min(300, relayed.ToString().Length)]);
+            Assert.Equal(burst + 1, relayed.Json.GetProperty("accepted").GetInt32());
+        }
+
+        // The shopper's own budget is untouched by what the backend relayed.
+        var token = await app.ShopperTokenAsync(shopper);
+        Assert.Equal(HttpStatusCode.OK, (await app.PostEventsAsShopperAsync(Views(burst), token)).Status);
+    }
+
     /// <summary>A readable stream that does not report its length, so HttpClient sends it chunked.</summary>
     private sealed class UnknownLengthStream(byte[] data) : Stream
     {

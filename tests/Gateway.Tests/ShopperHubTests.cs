@@ -307,14 +307,14 @@ public sealed class ShopperHubTests(GatewayApp app) : IClassFixture<GatewayApp>
         Assert.True(accepted <= burst + (limits.EventsPerShopperPerSecond * 5), $"{accepted} events accepted; the burst is {burst}");
         Assert.True(flood.State != HubConnectionState.Connected, $"flooder still connected: {closed}");
 
-        // The same budget covers HTTP ingestion for that shopper.
+        // The same budget covers the shopper's browser over HTTP.
         var over = new JsonArray();
         for (var i = 0; i < burst; i++)
         {
             over.Add(Events.PageView(flooder));
         }
 
-        var http = await app.PostEventsAsync(over);
+        var http = await app.PostEventsAsShopperAsync(over, await app.ShopperTokenAsync(flooder));
         Assert.Equal(429, (int)http.Status);
         Assert.StartsWith("shopper_id", http.Error, StringComparison.Ordinal);
 
