@@ -103,7 +103,6 @@ internal static class EventsEndpoints
         // A batch sent with the ingest key comes from the store's backend, which relays every shopper's events: it
         // is bounded by the batch size and the ingest admission, not by a shopper's budget (one busy shopper would
         // otherwise have every other shopper's events in the batch refused with it).
-
         await ingestor.PublishValidatedAsync(valid, result, "http", http.RequestAborted);
         return result.Accepted == 0 && result.Rejected.Count > 0 ? Results.BadRequest(result) : Results.Ok(result);
     }
