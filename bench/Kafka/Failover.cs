@@ -248,19 +248,19 @@ internal static partial class Failover
     private static async Task ProduceAsync(BenchKafka kafka, IEnumerable<EventRecord> records, CancellationToken cancellationToken) =>
         await kafka.ProduceAsync(Topic, [.. records], cancellationToken);
 
+    // The configuration string as the silos read it (StackExchange.Redis: endpoints, password, TLS), one short attempt.
     private static async Task<bool> RedisReachableAsync(string redis)
     {
-        var endpoint = redis.Split(',')[0];
-        var colon = endpoint.LastIndexOf(':');
-        var (host, port) = colon > 0 ? (endpoint[..colon], int.Parse(endpoint[(colon + 1)..], CultureInfo.InvariantCulture)) : (endpoint, 6379);
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+        options.ConnectTimeout = 3000;
+        options.ConnectRetry = 1;
+        options.AbortOnConnectFail = true;
         try
         {
-            using var client = new System.Net.Sockets.TcpClient();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            await client.ConnectAsync(host, port, cts.Token);
-            return true;
+            await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+            return connection.IsConnected;
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        catch (StackExchange.Redis.RedisConnectionException)
         {
             return false;
         }
