@@ -59,12 +59,14 @@ public static class ReplayRunner
             throw new InvalidDataException($"{options.Input}: no events");
         }
 
+        // Without a database of the caller's, the grains keep their states in a scratch file removed afterwards.
+        var scratch = options.StorageConnectionString is null ? Path.Combine(Path.GetTempPath(), $"cart-recovery-replay-{Guid.NewGuid():N}.db") : null;
         var clock = new ManualClock(events[0].OccurredAt);
         var scheduler = new ReplayCartScheduler();
         var settings = new Dictionary<string, string?>
         {
             ["Storage:Provider"] = options.StorageProvider,
-            ["Storage:ConnectionString"] = options.StorageConnectionString ?? $"Data Source={Path.Combine(Path.GetTempPath(), $"cart-recovery-replay-{Guid.NewGuid():N}.db")}",
+            ["Storage:ConnectionString"] = options.StorageConnectionString ?? $"Data Source={scratch}",
             ["Runtime:CollectionAge"] = "01:00:00",
         };
         foreach (var (k, v) in options.Settings)
@@ -82,10 +84,10 @@ public static class ReplayRunner
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(LocalPorts.Free(), LocalPorts.Free(), serviceId: "replay", clusterId: "replay")
             .AddCartRecoveryStorage(configuration));
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        var host = builder.Build();
         try
         {
+            await host.StartAsync(cancellationToken);
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             var bus = host.Services.GetRequiredService<IEventBus>();
             var policy = host.Services.GetRequiredService<Policy.PolicyCache>().Current;
@@ -169,6 +171,28 @@ public static class ReplayRunner
         finally
         {
             await host.StopAsync(CancellationToken.None);
+            host.Dispose();
+            if (scratch is not null)
+            {
+                DeleteScratch(scratch);
+            }
+        }
+    }
+
+    private static void DeleteScratch(string path)
+    {
+        // Pooled connections would keep the file's space allocated until the process ends.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // A scratch file left behind is harmless; the replay's result stands.
+            }
         }
     }
 }

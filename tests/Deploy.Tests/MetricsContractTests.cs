@@ -6,6 +6,7 @@ using CartRecovery.Deploy.Tests.Support;
 using CartRecovery.Silo;
 using CartRecovery.Streaming.Kafka.Mock;
 using CartRecovery.Streaming.Kafka.Native;
+using CartRecovery.TestSupport;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 
@@ -109,37 +110,44 @@ public sealed partial class MetricsContractTests
     }
 
     /// <summary>The app as it ships (embedded, SQLite in a temp directory) on a free port, with extra settings; stopped and cleaned up on dispose.</summary>
-    private sealed class RunningApp(WebApplication app, string dir) : IAsyncDisposable
+    private sealed class RunningApp(WebApplication app, TempDirectory dir) : IAsyncDisposable
     {
         public WebApplication App => app;
 
         public static async Task<RunningApp> StartAsync(string prefix, params string[] settings)
         {
-            var dir = Directory.CreateTempSubdirectory(prefix).FullName;
-            var app = await SiloApp.StartAsync(
-            [
-                "--environment", "Development",
-                "--Http:Port=0",
-                "--Http:Host=127.0.0.1",
-                $"--Storage:ConnectionString=Data Source={Path.Combine(dir, "state.db")}",
-                "--Auth:IngestKey=contract-key",
-                "--Logging:LogLevel:Default=Warning",
-                .. settings,
-            ]);
-            return new RunningApp(app, dir);
+            var dir = new TempDirectory(prefix);
+            try
+            {
+                var app = await SiloApp.StartAsync(
+                [
+                    "--environment", "Development",
+                    "--Http:Port=0",
+                    "--Http:Host=127.0.0.1",
+                    $"--Storage:ConnectionString=Data Source={dir.File("state.db")}",
+                    "--Auth:IngestKey=contract-key",
+                    "--Logging:LogLevel:Default=Warning",
+                    .. settings,
+                ]);
+                return new RunningApp(app, dir);
+            }
+            catch
+            {
+                dir.Dispose();
+                throw;
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
             try
             {
-                Directory.Delete(dir, recursive: true);
+                await app.StopAsync();
+                await app.DisposeAsync();
             }
-            catch (IOException)
+            finally
             {
-                // SQLite may hold the file a moment longer; a leftover temp directory is harmless.
+                dir.Dispose();
             }
         }
     }

@@ -26,7 +26,8 @@ public sealed class PublishedSiloTests : IDisposable
 
     private readonly PublishedSilo _silo;
     private readonly ITestOutputHelper _output;
-    private readonly string _temp = Directory.CreateTempSubdirectory("cr-deploy-run-").FullName;
+    /// <summary>The processes' working and temp directory (their SQLite files too), deleted after each test.</summary>
+    private readonly TempDirectory _temp = new("cr-deploy-run-");
 
     public PublishedSiloTests(PublishedSilo silo, ITestOutputHelper output)
     {
@@ -34,25 +35,13 @@ public sealed class PublishedSiloTests : IDisposable
         _output = output;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_temp, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task MigrateSqliteTwiceSucceeds()
     {
         _silo.EnsurePublished();
-        var db = Path.Combine(_temp, "state.db");
+        var db = Path.Combine(_temp.Path, "state.db");
         var env = SqliteEnvironment(db);
 
         await MigrateAsync(env, "first");
@@ -68,7 +57,7 @@ public sealed class PublishedSiloTests : IDisposable
         await database.InitializeAsync();
         try
         {
-            var env = PublishedSilo.ImageEnvironment(_temp);
+            var env = PublishedSilo.ImageEnvironment(_temp.Path);
             env["Storage__Provider"] = "Postgres";
             env["Storage__ConnectionString"] = database.ConnectionString;
 
@@ -89,11 +78,11 @@ public sealed class PublishedSiloTests : IDisposable
     public async Task EmbeddedRoleStartsBecomesReadyServesMetricsAndStopsOnSigterm()
     {
         _silo.EnsurePublished();
-        var db = Path.Combine(_temp, "state.db");
+        var db = Path.Combine(_temp.Path, "state.db");
         await MigrateAsync(SqliteEnvironment(db), "before start");
 
         var env = ServerEnvironment(SqliteEnvironment(db), "both", out var port);
-        await using var process = SiloProcess.Start(_silo.EntryPath, _temp, env, port);
+        await using var process = SiloProcess.Start(_silo.EntryPath, _temp.Path, env, port);
         try
         {
             await AssertLiveAsync(process, "both");
@@ -122,7 +111,7 @@ public sealed class PublishedSiloTests : IDisposable
     public async Task AfterKill9EveryAcknowledgedEventIsKeptAndAMissedDeadlineFiresSoonAfterTheRestart()
     {
         _silo.EnsurePublished();
-        var db = Path.Combine(_temp, "state.db");
+        var db = Path.Combine(_temp.Path, "state.db");
         await MigrateAsync(SqliteEnvironment(db), "before start");
         var env = ServerEnvironment(SqliteEnvironment(db), "both", out var port);
         env["Auth__IngestKey"] = "deploy-tests-ingest-key";
@@ -134,7 +123,7 @@ public sealed class PublishedSiloTests : IDisposable
         var at = DateTimeOffset.UtcNow;
         var events = string.Join(",", Enumerable.Range(0, 20).Select(i =>
             $$$"""{"event_id":"k{{{i}}}","type":"add_to_cart","shopper_id":"crash","session_id":"s1","cart_id":"c1","occurred_at":"{{{at:O}}}","item":{"sku":"sku-{{{i}}}","price":10,"quantity":1}}"""));
-        await using (var first = SiloProcess.Start(_silo.EntryPath, _temp, env, port))
+        await using (var first = SiloProcess.Start(_silo.EntryPath, _temp.Path, env, port))
         {
             await AssertLiveAsync(first, "both");
             using var http = new HttpClient();
@@ -152,7 +141,7 @@ public sealed class PublishedSiloTests : IDisposable
             await Task.Delay(wait);
         }
 
-        await using var second = SiloProcess.Start(_silo.EntryPath, _temp, env, port);
+        await using var second = SiloProcess.Start(_silo.EntryPath, _temp.Path, env, port);
         try
         {
             await AssertLiveAsync(second, "both");
@@ -201,7 +190,9 @@ public sealed class PublishedSiloTests : IDisposable
     public async Task EmbeddedDefaultStartsInAnEmptyWorkingDirectoryWithoutMigrate()
     {
         _silo.EnsurePublished();
-        var empty = Directory.CreateTempSubdirectory("cr-empty-").FullName;
+        // Declared before the process, so it is deleted after the process is gone.
+        using var emptyDirectory = new TempDirectory("cr-empty-");
+        var empty = emptyDirectory.Path;
         var env = PublishedSilo.ImageEnvironment(empty);
         env["ASPNETCORE_ENVIRONMENT"] = "Development";
         env["Storage__Provider"] = null;
@@ -226,16 +217,16 @@ public sealed class PublishedSiloTests : IDisposable
     public async Task HealthcheckSubcommandReflectsLiveness()
     {
         _silo.EnsurePublished();
-        var db = Path.Combine(_temp, "state.db");
+        var db = Path.Combine(_temp.Path, "state.db");
         await MigrateAsync(SqliteEnvironment(db), "before start");
         var env = ServerEnvironment(SqliteEnvironment(db), "both", out var port);
 
-        await using (var process = SiloProcess.Start(_silo.EntryPath, _temp, env, port))
+        await using (var process = SiloProcess.Start(_silo.EntryPath, _temp.Path, env, port))
         {
             try
             {
                 Assert.True(await process.WaitForOkAsync("/health/live", StartTimeout), "the server never became live");
-                var up = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
+                var up = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp.Path, env);
                 Assert.True(up.ExitCode == 0, $"`healthcheck` against a live server exited {up.ExitCode}:\n{up.Tail()}");
             }
             catch
@@ -246,7 +237,7 @@ public sealed class PublishedSiloTests : IDisposable
         }
 
         // nothing listens on the port any more
-        var down = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp, env);
+        var down = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "healthcheck"], TimeSpan.FromSeconds(60), _temp.Path, env);
         Assert.False(down.TimedOut, "`healthcheck` hung with no server (the image's HEALTHCHECK has a 5 s timeout)");
         Assert.True(down.ExitCode != 0, "`healthcheck` reported healthy with no server running");
     }
@@ -266,14 +257,14 @@ public sealed class PublishedSiloTests : IDisposable
 
     private async Task MigrateAsync(IReadOnlyDictionary<string, string?> env, string what)
     {
-        var result = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "migrate"], MigrateTimeout, _temp, env);
+        var result = await ProcessRun.RunAsync(PublishedSilo.DotnetHost(), [_silo.EntryPath, "migrate"], MigrateTimeout, _temp.Path, env);
         Assert.False(result.TimedOut, $"migrate ({what}) did not finish within {MigrateTimeout.TotalMinutes} min:\n{result.Tail()}");
         Assert.True(result.ExitCode == 0, $"migrate ({what}) exited {result.ExitCode}:\n{result.Tail()}");
     }
 
     private Dictionary<string, string?> SqliteEnvironment(string db)
     {
-        var env = PublishedSilo.ImageEnvironment(_temp);
+        var env = PublishedSilo.ImageEnvironment(_temp.Path);
         env["Storage__Provider"] = "Sqlite";
         env["Storage__ConnectionString"] = $"Data Source={db}";
         return env;

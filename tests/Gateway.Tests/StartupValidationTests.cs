@@ -1,6 +1,7 @@
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Gateway.Hosting;
 using CartRecovery.Silo;
+using CartRecovery.TestSupport;
 using Microsoft.Extensions.Options;
 
 namespace CartRecovery.Gateway.Tests;
@@ -11,29 +12,19 @@ namespace CartRecovery.Gateway.Tests;
 /// </summary>
 public sealed class StartupValidationTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cartrecovery-startup-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _dir = new("cr-gateway-startup-");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
+    public void Dispose() => _dir.Dispose();
 
     /// <summary>Starts a Production app with these settings; the problems it refused to start with (none: it started).</summary>
     private async Task<IReadOnlyList<string>> StartupProblemsAsync(params string[] settings)
     {
-        Directory.CreateDirectory(_dir);
         string[] args =
         [
             "--environment", "Production",
             "--Http:Port=0",
             "--Http:Host=127.0.0.1",
-            $"--Storage:ConnectionString=Data Source={Path.Combine(_dir, "state.db")}",
+            $"--Storage:ConnectionString=Data Source={_dir.File("state.db")}",
             "--Logging:LogLevel:Default=None",
             .. settings,
         ];

@@ -6,6 +6,7 @@ using CartRecovery.Grains.Common;
 using CartRecovery.Grains.Hosting;
 using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Replay;
+using CartRecovery.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,17 +17,20 @@ namespace CartRecovery.Grains.Tests;
 /// <summary>
 /// The product's grains on one Orleans test silo over a temp SQLite file, with a hand-driven
 /// domain clock: cart deadlines wait until <see cref="AdvanceAsync"/> passes them, as in replay.
+/// Disposing it stops the silo, then deletes the file.
 /// </summary>
 public sealed class DomainHost : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 12, 0, 0, TimeSpan.Zero);
 
     private readonly InProcessTestCluster _cluster;
+    private readonly TempSqliteFile _database;
     private int _seq;
 
-    private DomainHost(InProcessTestCluster cluster, ManualClock clock, ReplayCartScheduler deadlines)
+    private DomainHost(InProcessTestCluster cluster, TempSqliteFile database, ManualClock clock, ReplayCartScheduler deadlines)
     {
         _cluster = cluster;
+        _database = database;
         Clock = clock;
         Deadlines = deadlines;
     }
@@ -42,9 +46,10 @@ public sealed class DomainHost : IAsyncDisposable
     /// <summary>Policy defaults for tests: short delays, no value/risk floor, no control group, no quiet hours.</summary>
     public static async Task<DomainHost> StartAsync(Dictionary<string, string?>? overrides = null)
     {
+        var database = new TempSqliteFile("cr-domain-");
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = $"Data Source={Path.Combine(Path.GetTempPath(), "cr-domain-" + Guid.NewGuid().ToString("N") + ".db")}",
+            ["Storage:ConnectionString"] = database.ConnectionString,
             ["Policy:OnsiteDelaySeconds"] = "60",
             ["Policy:AbandonAfterSeconds"] = "600",
             ["Policy:MinCartValue"] = "0",
@@ -71,9 +76,18 @@ public sealed class DomainHost : IAsyncDisposable
             host.Services.AddCartRecoveryGrains(configuration);
         });
         builder.ConfigureSilo((_, silo) => silo.AddCartRecoveryStorage(configuration));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return new DomainHost(cluster, clock, deadlines);
+        var domain = new DomainHost(builder.Build(), database, clock, deadlines);
+        try
+        {
+            await domain._cluster.DeployAsync();
+        }
+        catch
+        {
+            await domain.DisposeQuietlyAsync();
+            throw;
+        }
+
+        return domain;
     }
 
     public StorefrontEvent Event(string type, string shopper, double secondsAfterStart, Action<StorefrontEvent>? fill = null)
@@ -124,7 +138,26 @@ public sealed class DomainHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
+        try
+        {
+            await _cluster.StopAllSilosAsync();
+            await _cluster.DisposeAsync();
+        }
+        finally
+        {
+            _database.Dispose();
+        }
+    }
+
+    // After a failed start: the start's exception is the one to report.
+    private async Task DisposeQuietlyAsync()
+    {
+        try
+        {
+            await DisposeAsync();
+        }
+        catch (Exception)
+        {
+        }
     }
 }

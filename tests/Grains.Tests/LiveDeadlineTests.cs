@@ -10,7 +10,8 @@ public sealed class LiveDeadlineTests
     [Fact]
     public async Task An_active_carts_deadline_fires_on_time_through_its_grain_timer()
     {
-        await using var silo = await LiveSilo.StartAsync(LiveSilo.NewDatabase());
+        using var database = LiveSilo.NewDatabase();
+        await using var silo = await LiveSilo.StartAsync(database);
         await silo.Grains.GetGrain<IShopperGrain>("timer").Connect();
         var at = DateTimeOffset.UtcNow;
         await silo.IngestAsync(LiveSilo.Add("timer", at));
@@ -25,7 +26,7 @@ public sealed class LiveDeadlineTests
     [Fact]
     public async Task A_deadline_passed_while_the_silo_was_down_fires_within_two_seconds_of_the_restart()
     {
-        var database = LiveSilo.NewDatabase();
+        using var database = LiveSilo.NewDatabase();
         DateTimeOffset at;
         await using (var first = await LiveSilo.StartAsync(database))
         {
@@ -54,7 +55,8 @@ public sealed class LiveDeadlineTests
     [Fact]
     public async Task Idle_collection_deactivates_carts_and_their_state_comes_back_from_storage()
     {
-        await using var silo = await LiveSilo.StartAsync(LiveSilo.NewDatabase(), new() { ["Policy:OnsiteDelaySeconds"] = "600", ["Policy:AbandonAfterSeconds"] = "900" });
+        using var database = LiveSilo.NewDatabase();
+        await using var silo = await LiveSilo.StartAsync(database, new() { ["Policy:OnsiteDelaySeconds"] = "600", ["Policy:AbandonAfterSeconds"] = "900" });
         await silo.IngestAsync(LiveSilo.Add("collected", DateTimeOffset.UtcNow, "A", 12), LiveSilo.Add("collected", DateTimeOffset.UtcNow, "B", 8));
         var management = silo.Grains.GetGrain<IManagementGrain>(0);
         Assert.True(await CartActivationsAsync(management) > 0);
@@ -71,7 +73,7 @@ public sealed class LiveDeadlineTests
     public async Task Of_two_silos_holding_the_same_cart_the_one_with_a_stale_etag_loses_and_rereads()
     {
         // Two separate clusters over one database: what a split brain looks like to storage.
-        var database = LiveSilo.NewDatabase();
+        using var database = LiveSilo.NewDatabase();
         var quiet = new Dictionary<string, string?> { ["Policy:OnsiteDelaySeconds"] = "600", ["Policy:AbandonAfterSeconds"] = "900" };
         await using var a = await LiveSilo.StartAsync(database, quiet);
         await using var b = await LiveSilo.StartAsync(database, quiet);

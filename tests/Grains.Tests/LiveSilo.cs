@@ -3,6 +3,7 @@ using CartRecovery.Grains.Abstractions.Carts;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Hosting;
 using CartRecovery.Grains.Ingestion;
+using CartRecovery.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +14,7 @@ namespace CartRecovery.Grains.Tests;
 /// <summary>
 /// A single silo on the real clock with the live deadline scheduler (grain timers and durable
 /// reminders), over a SQLite file that outlives it, so a second silo can take over the same state.
+/// The caller owns the file (<see cref="NewDatabase"/>) and disposes it after the last silo over it.
 /// </summary>
 public sealed class LiveSilo : IAsyncDisposable
 {
@@ -24,13 +26,14 @@ public sealed class LiveSilo : IAsyncDisposable
 
     public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
 
-    public static string NewDatabase() => Path.Combine(Path.GetTempPath(), "cr-live-" + Guid.NewGuid().ToString("N") + ".db");
+    /// <summary>A fresh temp SQLite file, deleted (with its -wal, -shm and -journal files) on dispose.</summary>
+    public static TempSqliteFile NewDatabase() => new("cr-live-");
 
-    public static async Task<LiveSilo> StartAsync(string database, Dictionary<string, string?>? overrides = null)
+    public static async Task<LiveSilo> StartAsync(TempSqliteFile database, Dictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = $"Data Source={database}",
+            ["Storage:ConnectionString"] = database.ConnectionString,
             ["Policy:OnsiteDelaySeconds"] = "2",
             ["Policy:AbandonAfterSeconds"] = "3",
             ["Policy:MinCartValue"] = "0",
@@ -52,7 +55,24 @@ public sealed class LiveSilo : IAsyncDisposable
             .UseLocalhostClustering(LocalPorts.Free(), LocalPorts.Free(), serviceId: "live-tests", clusterId: Guid.NewGuid().ToString("N"))
             .AddCartRecoveryStorage(configuration));
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            // Disposed before the caller deletes the database; the start's exception is the one to report.
+            try
+            {
+                host.Dispose();
+            }
+            catch (Exception)
+            {
+            }
+
+            throw;
+        }
+
         return new LiveSilo(host);
     }
 

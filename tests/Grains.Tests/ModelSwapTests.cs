@@ -4,6 +4,7 @@ using CartRecovery.Grains.Reports;
 using CartRecovery.Grains.Scoring;
 using CartRecovery.Model.Boosting;
 using CartRecovery.Model.Registry;
+using CartRecovery.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CartRecovery.Grains.Tests;
@@ -11,9 +12,9 @@ namespace CartRecovery.Grains.Tests;
 /// <summary>Training, promotion and hot swap of the scorer while scores flow on other threads.</summary>
 public sealed class ModelSwapTests : IDisposable
 {
-    private readonly string _db = Path.Combine(Path.GetTempPath(), $"swap-{Guid.NewGuid():N}.db");
+    private readonly TempSqliteFile _db = new("cr-model-swap-");
 
-    public void Dispose() => File.Delete(_db);
+    public void Dispose() => _db.Dispose();
 
     private sealed class Baseline : IRiskScorer { public string Version => "baseline-v1"; public double Score(ReadOnlySpan<float> f) => 0.5; }
 
@@ -44,7 +45,7 @@ public sealed class ModelSwapTests : IDisposable
     [Fact]
     public async Task Trains_promotes_and_hot_swaps_while_scores_flow_without_errors()
     {
-        var registry = new SqliteModelRegistry($"Data Source={_db};Pooling=False");
+        var registry = new SqliteModelRegistry($"Data Source={_db.Path};Pooling=False");
         await registry.EnsureSchemaAsync();
         var provider = new ScorerProvider(new Baseline());
         var now = DateTimeOffset.UtcNow;

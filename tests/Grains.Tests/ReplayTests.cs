@@ -11,9 +11,19 @@ public sealed class ReplayTests
     [Fact]
     public async Task Replaying_the_real_rees46_slice_twice_gives_the_same_report()
     {
-        var options = new ReplayOptions { Input = SharedData.Rees46, Seed = 7, Settings = new Dictionary<string, string?> { ["Policy:MinCartValue"] = "0" } };
-        var first = await ReplayRunner.RunAsync(options, null, CancellationToken.None);
-        var second = await ReplayRunner.RunAsync(options, null, CancellationToken.None);
+        // Each run over a fresh file of its own (the runner's default would be left in the temp directory).
+        using var firstDatabase = new TempSqliteFile("cr-replay-");
+        using var secondDatabase = new TempSqliteFile("cr-replay-");
+        ReplayOptions Options(TempSqliteFile database) => new()
+        {
+            Input = SharedData.Rees46,
+            Seed = 7,
+            StorageConnectionString = database.ConnectionString,
+            Settings = new Dictionary<string, string?> { ["Policy:MinCartValue"] = "0" },
+        };
+
+        var first = await ReplayRunner.RunAsync(Options(firstDatabase), null, CancellationToken.None);
+        var second = await ReplayRunner.RunAsync(Options(secondDatabase), null, CancellationToken.None);
         var a = JsonSerializer.Serialize(first.Report, GrainsJsonContext.Default.RecoveryReport);
         var b = JsonSerializer.Serialize(second.Report, GrainsJsonContext.Default.RecoveryReport);
         Assert.Equal(a, b);

@@ -145,7 +145,7 @@ public sealed class ReportTests
     [Fact]
     public async Task Carts_stored_before_running_totals_are_backfilled_once()
     {
-        var database = LiveSilo.NewDatabase();
+        using var database = LiveSilo.NewDatabase();
         var quiet = new Dictionary<string, string?> { ["Policy:OnsiteDelaySeconds"] = "600", ["Policy:AbandonAfterSeconds"] = "900" };
         var now = DateTimeOffset.UtcNow;
         await using (var first = await LiveSilo.StartAsync(database, quiet))
@@ -154,7 +154,7 @@ public sealed class ReportTests
         }
 
         // What the previous release stored: carts that never reported, and no totals.
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False"))
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database.Path};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();

@@ -20,7 +20,7 @@ public sealed class WebhookOutboxTests
     [Fact]
     public async Task A_webhook_nudge_in_flight_when_the_silo_stops_is_delivered_after_the_restart()
     {
-        var database = LiveSilo.NewDatabase();
+        using var database = LiveSilo.NewDatabase();
         var at = DateTimeOffset.UtcNow;
         await using (var first = await LiveSilo.StartAsync(database, new()
         {

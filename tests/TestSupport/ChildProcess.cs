@@ -11,7 +11,8 @@ namespace CartRecovery.TestSupport;
 /// again): stdout and stderr captured line by line (<see cref="Lines"/>, <see cref="Tail"/>), a line
 /// protocol over stdin/stdout (<see cref="SendLineAsync"/>, <see cref="WaitForLineAsync"/>), and
 /// POSIX signals at hand. By default a <see cref="Reaper"/> kills it if the host process dies, so a
-/// crashed or aborted run never leaves children behind. Disposing kills the whole process tree.
+/// crashed or aborted run never leaves children behind. Disposing kills the whole process tree and
+/// deletes the diagnostics files a killed .NET child leaves in the temp directory.
 /// For a command run to completion, see <see cref="ProcessRun"/>.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
@@ -31,9 +32,11 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly Channel<string> _unread = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxLines) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly TaskCompletionSource<string> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _tempDirectory;
+    private readonly string? _runtimeIpcKey;
     private bool _disposed;
 
-    private ChildProcess(string name, Process process, bool stdinRedirected, Action<string>? onStderr, bool killWithHost)
+    private ChildProcess(string name, Process process, bool stdinRedirected, Action<string>? onStderr, bool killWithHost, string tempDirectory)
     {
         Name = name;
         _process = process;
@@ -41,6 +44,8 @@ public sealed class ChildProcess : IAsyncDisposable
         _onStderr = onStderr;
         Pid = process.Id;
         _reaper = killWithHost ? new Reaper(process.Id) : null;
+        _tempDirectory = tempDirectory;
+        _runtimeIpcKey = TempFiles.RuntimeIpcKey(process.Id);
     }
 
     public string Name { get; }
@@ -81,7 +86,7 @@ public sealed class ChildProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => child!.OnStdout(e.Data);
         process.ErrorDataReceived += (_, e) => child!.OnStderr(e.Data);
         process.Start();
-        child = new ChildProcess(name, process, keepStdinOpen, onStderr, killWithHost);
+        child = new ChildProcess(name, process, keepStdinOpen, onStderr, killWithHost, TempDirectoryOf(environment));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
@@ -252,8 +257,19 @@ public sealed class ChildProcess : IAsyncDisposable
         _disposed = true;
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _reaper?.Dispose();
+        if (_process.HasExited && _runtimeIpcKey is { } key)
+        {
+            TempFiles.DeleteRuntimeIpcFiles(_tempDirectory, key);
+        }
+
         _process.Dispose();
     }
+
+    // The child's temp directory, as its runtime picks it: TMPDIR (ours unless the environment changes it), else /tmp.
+    private static string TempDirectoryOf(IReadOnlyDictionary<string, string?>? environment) =>
+        environment is not null && environment.TryGetValue("TMPDIR", out var tmp)
+            ? tmp is { Length: > 0 } ? tmp : "/tmp/"
+            : Path.GetTempPath();
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int kill(int pid, int sig);

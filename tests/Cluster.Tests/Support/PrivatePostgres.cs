@@ -60,10 +60,10 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         var bin = BinDirectory ?? throw new InvalidOperationException(Unavailable());
         var dir = Path.Combine(Path.GetTempPath(), "cr-cluster-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
-        await RunAsync("chown", ["postgres:postgres", dir]);
         var server = new PrivatePostgres(bin, dir, ClusterHarness.FreePort());
         try
         {
+            await RunAsync("chown", ["postgres:postgres", dir]);
             await server.AsPostgresAsync($"{bin}/initdb -D {dir}/data -U postgres --auth=trust -E UTF8 --no-sync >{dir}/initdb.log 2>&1");
             await server.StartServerAsync();
             await using var conn = new NpgsqlConnection(server.AdminConnectionString);
@@ -151,15 +151,6 @@ internal sealed class PrivatePostgres : IAsyncDisposable
             // Not running (start failed or already stopped).
         }
 
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        TempDirectory.Delete(_dir);
     }
 }

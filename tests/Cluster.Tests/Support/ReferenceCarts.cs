@@ -35,7 +35,9 @@ internal static class ReferenceCarts
 {
     public static async Task<Dictionary<string, CartContent>> ComputeAsync(IReadOnlyList<List<StorefrontEvent>> batches, IReadOnlyDictionary<string, string> policy)
     {
-        var settings = new Dictionary<string, string?> { ["Storage:ConnectionString"] = $"Data Source={Path.Combine(Path.GetTempPath(), "cr-reference-" + Guid.NewGuid().ToString("N") + ".db")}" };
+        // Declared before the cluster, so it is deleted after the cluster is disposed.
+        using var database = new TempSqliteFile("cr-reference-");
+        var settings = new Dictionary<string, string?> { ["Storage:ConnectionString"] = database.ConnectionString };
         foreach (var (k, v) in policy)
         {
             settings[k] = v;

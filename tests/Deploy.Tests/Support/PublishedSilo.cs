@@ -38,17 +38,7 @@ public sealed class PublishedSilo : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-
+        TempDirectory.Delete(Directory);
         return Task.CompletedTask;
     }
 

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Silo;
+using CartRecovery.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
 
@@ -116,7 +117,7 @@ public sealed class SiloFixture : IAsyncLifetime
     public const string ViewerUser = "viewer";
     public const string ViewerPassword = "browser-test-viewer-password";
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cartrecovery-browser-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _dir = new("cr-gateway-browser-");
     private WebApplication? _app;
 
     public string BaseAddress { get; private set; } = "";
@@ -125,12 +126,11 @@ public sealed class SiloFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_dir);
         _app = await SiloApp.StartAsync(
         [
             "--Http:Port=0",
             "--Http:Host=127.0.0.1",
-            $"--Storage:ConnectionString=Data Source={Path.Combine(_dir, "state.db")}",
+            $"--Storage:ConnectionString=Data Source={_dir.File("state.db")}",
             "--Policy:OnsiteDelaySeconds=2",
             "--Policy:AbandonAfterSeconds=30",
             "--Policy:RiskThreshold=0",
@@ -157,14 +157,7 @@ public sealed class SiloFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may still hold the file for a moment; the temp directory is harmless.
-        }
+        _dir.Dispose();
     }
 
     public async Task<string> LoginAsync(string user, string password)

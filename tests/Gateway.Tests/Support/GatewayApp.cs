@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CartRecovery.Gateway.Auth;
 using CartRecovery.Silo;
+using CartRecovery.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,7 +48,7 @@ public class GatewayApp : IAsyncLifetime
     public const string ShopperTokenKey = "gateway-tests-store-backend-shopper-token-key";
     public const string AllowedOrigin = "https://shop.example";
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cartrecovery-gateway-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _dir = new("cr-gateway-");
     private string? _adminToken;
 
     public WebApplication App { get; private set; } = null!;
@@ -67,13 +68,12 @@ public class GatewayApp : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_dir);
         App = await SiloApp.StartAsync(
         [
             "--environment", "Development",
             "--Http:Port=0",
             "--Http:Host=127.0.0.1",
-            $"--Storage:ConnectionString=Data Source={Path.Combine(_dir, "state.db")}",
+            $"--Storage:ConnectionString=Data Source={_dir.File("state.db")}",
             $"--Auth:IngestKey={IngestKey}",
             $"--Auth:AdminUser={AdminUser}",
             $"--Auth:AdminPassword={AdminPassword}",
@@ -107,14 +107,7 @@ public class GatewayApp : IAsyncLifetime
             await App.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may hold the file a moment longer; a leftover temp directory is harmless.
-        }
+        _dir.Dispose();
     }
 
     /// <summary>Sends a request and reads the whole answer.</summary>

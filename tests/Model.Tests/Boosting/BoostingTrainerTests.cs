@@ -1,6 +1,7 @@
 using CartRecovery.Model.Boosting;
 using CartRecovery.Model.Data;
 using CartRecovery.Model.Tests.Support;
+using CartRecovery.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -8,7 +9,7 @@ namespace CartRecovery.Model.Tests.Boosting;
 
 public sealed class BoostingTrainerTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir = new("cr-model-");
 
     public void Dispose() => _dir.Dispose();
 

@@ -6,6 +6,7 @@ using CartRecovery.Model.Data;
 using CartRecovery.Model.Onnx;
 using CartRecovery.Model.Registry;
 using CartRecovery.Model.Tests.Support;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Model.Tests.Cli;
 
@@ -17,7 +18,7 @@ public sealed class ModelCommandTests : IDisposable
         "learner_model_param":{"base_score":"5E-1","num_feature":"1"},"objective":{"name":"binary:logistic"}}}
         """;
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir = new("cr-model-");
 
     public void Dispose() => _dir.Dispose();
 

@@ -6,7 +6,7 @@ namespace CartRecovery.Model.Tests.Data;
 
 public sealed class DatasetLoaderTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir = new("cr-model-");
 
     public void Dispose() => _dir.Dispose();
 

@@ -1,4 +1,5 @@
 using CartRecovery.Model.Tests.Support;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Model.Tests.Onnx;
 
@@ -51,7 +52,7 @@ public sealed class ForeignModels : IDisposable
         print('ok')
         """;
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir = new("cr-model-");
 
     public ForeignModels()
     {

@@ -3,6 +3,7 @@ using CartRecovery.Model.Cli;
 using CartRecovery.Model.Onnx;
 using CartRecovery.Model.Registry;
 using CartRecovery.Model.Tests.Support;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Model.Tests.Onnx;
 
@@ -11,7 +12,7 @@ public sealed class ForeignOnnxTests(ForeignModels models) : IClassFixture<Forei
     /// <summary>Stands in for FeatureSet.Names, which lives in Grains (the silo passes the real list).</summary>
     private static readonly string[] Serving = ["cart_value", "cart_lines", "cart_quantity", "returning", "hour_of_day"];
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir = new("cr-model-");
 
     public void Dispose() => _dir.Dispose();
 

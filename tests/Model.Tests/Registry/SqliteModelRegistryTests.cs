@@ -1,12 +1,12 @@
 using CartRecovery.Model.Registry;
-using CartRecovery.Model.Tests.Support;
+using CartRecovery.TestSupport;
 using Microsoft.Data.Sqlite;
 
 namespace CartRecovery.Model.Tests.Registry;
 
 public sealed class SqliteModelRegistryTests : ModelRegistryContract
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir = new("cr-model-");
     private readonly ManualTime _time = new();
 
     private string ConnectionString => $"Data Source={_dir.File("registry.db")};Pooling=False";

@@ -1,3 +1,5 @@
+using CartRecovery.TestSupport;
+
 namespace CartRecovery.Model.Tests.Support;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class OnnxChecker
     /// <returns>"ok", the IR version and the opsets, as the checker printed them.</returns>
     public static string Check(byte[] model)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDirectory("cr-model-");
         var path = dir.File("model.onnx");
         File.WriteAllBytes(path, model);
         return PythonXgboost.Run(dir.Path, Script, path).Trim();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CartRecovery.Model.Data;
 using CartRecovery.Model.Tests.Support;
+using CartRecovery.TestSupport;
 
 namespace CartRecovery.Model.Tests.Xgboost;
 
@@ -60,7 +61,7 @@ public sealed class XgboostScenario
 
     public static XgboostScenario Run(string csv, string label, double validationFraction, int depth, int rounds, double eta, double minChildWeight)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDirectory("cr-model-");
         var data = DatasetLoader.LoadForTraining(dir.Write("data.csv", csv), label);
         var (train, validation) = data.SplitTail(validationFraction);
         CsvText.WriteNumeric(train, dir.File("train.csv"));

@@ -11,8 +11,9 @@ using Orleans.Runtime;
 
 namespace CartRecovery.Persistence.Tests.Hosting;
 
-// The providers inside a real silo, wired by the silo builder extensions.
-public sealed class SiloTests : IAsyncDisposable
+// The providers inside a real silo, wired by the silo builder extensions. IAsyncLifetime, not
+// IAsyncDisposable: xunit 2 disposes a test class only through IDisposable or IAsyncLifetime.
+public sealed class SiloTests : IAsyncLifetime
 {
     private readonly SqliteTestDatabase _database = new();
 
@@ -47,7 +48,9 @@ public sealed class SiloTests : IAsyncDisposable
         Assert.Contains("MaxBatchSize", error.Message);
     }
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     private static IHost Silo(Action<ISiloBuilder> configure)
     {

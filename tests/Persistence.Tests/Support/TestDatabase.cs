@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CartRecovery.Persistence.Hosting;
+using CartRecovery.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CartRecovery.Persistence.Tests.Support;
@@ -38,12 +39,13 @@ public abstract class TestDatabase : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 }
 
-// A fresh SQLite file in a directory of its own (the directory is created by the provider).
+// A fresh SQLite file in a temp directory of its own (the file's own directory, nested in it,
+// is created by the provider), deleted with the directory on dispose.
 public sealed class SqliteTestDatabase : TestDatabase
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cr-persistence-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly TempDirectory _dir = new("cr-persistence-");
 
-    public string FilePath => Path.Combine(_dir, "nested", "store.db");
+    public string FilePath => _dir.File(Path.Combine("nested", "store.db"));
 
     public override string Provider => "Sqlite";
 
@@ -96,12 +98,7 @@ public sealed class SqliteTestDatabase : TestDatabase
 
     public override ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-
+        _dir.Dispose();
         return ValueTask.CompletedTask;
     }
 

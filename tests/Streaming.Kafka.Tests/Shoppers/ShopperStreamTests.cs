@@ -8,6 +8,7 @@ using CartRecovery.Streaming.Kafka.Configuration;
 using CartRecovery.Streaming.Kafka.DeadLetters;
 using CartRecovery.Streaming.Kafka.Producing;
 using CartRecovery.Streaming.Kafka.Tests.Support;
+using CartRecovery.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,8 @@ public sealed class ShopperStreamTests
     {
         using var kafka = new TestKafka();
         var options = kafka.CreateTopics(partitions: 4);
-        await using var cluster = await StartAsync(options);
+        using var database = new TempSqliteFile("cr-kafka-");
+        await using var cluster = await StartAsync(options, database);
         var now = DateTimeOffset.UtcNow.AddMinutes(-5);
         var adds = Enumerable.Range(0, 5).Select(i => Add($"ada-{i}", "ada", now.AddSeconds(i))).ToList();
         var others = Enumerable.Range(0, 20).Select(i => Add($"bo-{i}", $"bo-{i % 4}", now.AddSeconds(i))).ToList();
@@ -59,7 +61,8 @@ public sealed class ShopperStreamTests
     {
         using var kafka = new TestKafka();
         var options = kafka.CreateTopics(partitions: 1);
-        await using var cluster = await StartAsync(options);
+        using var database = new TempSqliteFile("cr-kafka-");
+        await using var cluster = await StartAsync(options, database);
         var bad = Add("bad-1", "cy", DateTimeOffset.UtcNow);
         bad.Item!.Quantity = 0;
         var good = Add("good-1", "cy", DateTimeOffset.UtcNow);
@@ -88,11 +91,12 @@ public sealed class ShopperStreamTests
     private static int Quantity(IGrainFactory grains, string shopper) =>
         grains.GetGrain<ICartGrain>($"{shopper}/c1").Get().Result.Lines.Sum(l => l.Quantity);
 
-    private static async Task<InProcessTestCluster> StartAsync(KafkaStreamOptions options)
+    /// <summary>One silo over <paramref name="database"/>; dispose the cluster before the database.</summary>
+    private static async Task<InProcessTestCluster> StartAsync(KafkaStreamOptions options, TempSqliteFile database)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = $"Data Source={Path.Combine(Path.GetTempPath(), "cr-kafka-" + Guid.NewGuid().ToString("N") + ".db")}",
+            ["Storage:ConnectionString"] = database.ConnectionString,
             ["Events:Provider"] = "Kafka",
             ["Kafka:BootstrapServers"] = options.BootstrapServers,
             ["Kafka:EventsTopic"] = options.EventsTopic,
