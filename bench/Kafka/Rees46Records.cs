@@ -18,7 +18,8 @@ internal readonly record struct EventRecord(byte[] Key, byte[] Value);
 /// </summary>
 internal static class Rees46Records
 {
-    public static List<EventRecord> Build(int events, int copiesPerChunk = 10)
+    /// <param name="tag">Renames ids per chunk ("-" + tag + chunk): records built under another tag belong to other shoppers.</param>
+    public static List<EventRecord> Build(int events, string tag = "k", int copiesPerChunk = 10)
     {
         var path = SharedData.Rees46;
         var records = new List<EventRecord>(events);
@@ -26,7 +27,7 @@ internal static class Rees46Records
         {
             var log = StorefrontLog.Load(path, copiesPerChunk, seed: chunk + 1);
             var shift = DateTimeOffset.UtcNow.AddMinutes(-1) - log[^1].OccurredAt;
-            var suffix = "-k" + chunk;
+            var suffix = "-" + tag + chunk;
             foreach (var e in log)
             {
                 if (records.Count >= events)

@@ -1,3 +1,4 @@
+using CartRecovery.TestSupport;
 using System.Diagnostics;
 using CartRecovery.Bench.Infrastructure;
 using CartRecovery.Bench.Support;
@@ -110,7 +111,7 @@ public sealed class DashboardBench : IScenario
     private static async Task<Round> RunRoundAsync(Mode mode, List<byte[]> bodies, int concurrency, double warmup, double seconds, CancellationToken ct)
     {
         GC.Collect();
-        using var db = new TempSqlite("cr-bench-dashboard");
+        using var db = new TempSqliteFile("cr-bench-dashboard-");
         var app = await ProductApp.StartAsync(db.ConnectionString);
         try
         {

@@ -1,9 +1,11 @@
+using CartRecovery.TestSupport;
 using System.Diagnostics;
 using CartRecovery.Bench.Infrastructure;
 using CartRecovery.Bench.Support;
 using CartRecovery.Grains.Diagnostics;
 using CartRecovery.Persistence.Diagnostics;
 using CartRecovery.Silo;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,7 +23,9 @@ namespace CartRecovery.Bench.Scenarios;
 /// Goal: at least 50,000 events/s on this 2-core machine (client and server share the cores).
 /// Options: --events N (2000000 generated), --concurrency N (256), --rounds N (3), --seconds S (8),
 /// --warmup S (10), --details (CPU by thread, GC, storage transactions from the CartRecovery.Storage meter,
-/// stored state sizes, allocations by type).
+/// stored state sizes, allocations by type), --no-ceiling (skips the ceiling run: the same load once more on a fresh
+/// app whose grain storage serializes each state and discards it, <see cref="DiscardingGrainStorage"/>; its events/s
+/// and CPU per event are in the details as the bound no storage provider can lift the product above).
 /// </summary>
 public sealed class IngestBench : IScenario
 {
@@ -59,7 +63,7 @@ public sealed class IngestBench : IScenario
         }
 
         GC.Collect();
-        using var db = new TempSqlite("cr-bench-ingest");
+        using var db = new TempSqliteFile("cr-bench-ingest-");
         using var storage = withDetails
             ? new MeterTotals(StorageMetrics.BatchSize, StorageMetrics.CommitDuration, StorageMetrics.Reads, StorageMetrics.ReadQueries)
             : null;
@@ -70,11 +74,7 @@ public sealed class IngestBench : IScenario
         try
         {
             var metrics = app.Services.GetRequiredService<DomainMetrics>();
-            using var load = new HttpLoad(new Uri(SiloApp.BaseAddress(app) + "/v1/events"), bodies, wrap: false, concurrency, ("X-Api-Key", ProductApp.IngestKey));
-            var measured = rounds * roundSeconds;
-            var sampler = SampleAsync(() => Take(metrics, calls, storage, allocations), warmupSeconds, measured, cancellationToken);
-            var r = await load.RunAsync(concurrency, TimeSpan.FromSeconds(warmupSeconds + measured), TimeSpan.FromSeconds(15), cancellationToken);
-            var (a, b) = await sampler;
+            var (r, a, b, sent) = await LoadAsync(app, bodies, concurrency, warmupSeconds, rounds * roundSeconds, () => Take(metrics, calls, storage, allocations), cancellationToken);
             Report("silo warm-up", 0, r.Between(0, warmupSeconds));
             for (var round = 0; round < rounds; round++)
             {
@@ -97,7 +97,7 @@ public sealed class IngestBench : IScenario
             }
 
             var accepted = r.Completions.Where(c => c.Accepted > 0).Sum(c => (long)c.Accepted);
-            BenchLog.Info($"accepted in answers {accepted:N0}, applied by the grains {metrics.IngestedTotal:N0}, failed batches {metrics.FailedTotal:N0}; unused bodies {bodies.Count - load.Sent:N0}");
+            BenchLog.Info($"accepted in answers {accepted:N0}, applied by the grains {metrics.IngestedTotal:N0}, failed batches {metrics.FailedTotal:N0}; unused bodies {bodies.Count - sent:N0}");
             details["events_accepted_total"] = accepted;
             details["events_applied_total"] = metrics.IngestedTotal;
             details["requests_failed"] = r.Failures;
@@ -112,6 +112,11 @@ public sealed class IngestBench : IScenario
         if (withDetails)
         {
             StateSizes(db.ConnectionString, details);
+        }
+
+        if (!BenchOptions.Flag(args, "--no-ceiling"))
+        {
+            await CeilingAsync(bodies, concurrency, warmupSeconds, rounds, roundSeconds, details, cancellationToken);
         }
 
         var value = windows.Count > 0 ? Stats.Median(windows.Select(w => w.EventsPerSecond).ToArray()) : 0;
@@ -133,6 +138,47 @@ public sealed class IngestBench : IScenario
             BaselineName = "validate-only HTTP (same bodies, bare Kestrel: read, parse, validate)",
             Details = details,
         }.Finite();
+    }
+
+    /// <summary>
+    /// The same load on a fresh app whose grain storage discards every write after serializing it
+    /// (<see cref="DiscardingGrainStorage"/>): what HTTP, Orleans and the grains reach without a database,
+    /// the bound no storage provider can lift the product above.
+    /// </summary>
+    private static async Task CeilingAsync(List<byte[]> bodies, int concurrency, double warmupSeconds, int rounds, double roundSeconds,
+        Dictionary<string, double> details, CancellationToken cancellationToken)
+    {
+        GC.Collect();
+        using var db = new TempSqliteFile("cr-bench-ingest-ceiling-");
+        GrainCallCounter calls = null!;
+        var app = await ProductApp.StartAsync(db.ConnectionString, builder =>
+        {
+            calls = GrainCallCounter.AddTo(builder);
+            DiscardingGrainStorage.Replace(builder);
+        });
+        try
+        {
+            var metrics = app.Services.GetRequiredService<DomainMetrics>();
+            var (r, a, b, _) = await LoadAsync(app, bodies, concurrency, warmupSeconds, rounds * roundSeconds, () => Take(metrics, calls, null, null), cancellationToken);
+            var rates = new List<double>();
+            for (var round = 0; round < rounds; round++)
+            {
+                var w = r.Between(warmupSeconds + round * roundSeconds, warmupSeconds + (round + 1) * roundSeconds);
+                rates.Add(w.EventsPerSecond);
+                Report("ceiling, grain storage discarded", round + 1, w);
+            }
+
+            var applied = Math.Max(1, b.Applied - a.Applied);
+            details["ceiling_storage_discarded_events_per_sec"] = Math.Round(Stats.Median(rates.ToArray()));
+            details["ceiling_storage_discarded_cpu_us_per_event"] = Math.Round((b.Process.CpuMs - a.Process.CpuMs) * 1000 / applied, 1);
+            details["ceiling_storage_discarded_requests_failed"] = r.Failures;
+            BenchLog.Info($"  ceiling: {details["ceiling_storage_discarded_events_per_sec"]:N0} events/s with every grain state serialized and then discarded " +
+                $"({details["ceiling_storage_discarded_cpu_us_per_event"]} us CPU per event, load client included); {r.Failures} failed requests");
+        }
+        finally
+        {
+            await ProductApp.StopAsync(app);
+        }
     }
 
     /// <summary>--details: stored states by grain type and their average size, the JSON each write serializes and binds.</summary>
@@ -178,6 +224,20 @@ public sealed class IngestBench : IScenario
         storage is null ? new Dictionary<string, (double Count, double Sum)>() : storage.Names.ToDictionary(n => n, n => storage[n]),
         allocations?.Snapshot() ?? new Dictionary<string, long>());
 
+    /// <summary>
+    /// The closed-loop load on the product's /v1/events for warm-up + measured seconds, with samples at the end of
+    /// the warm-up and at the end of the measured windows; also how many bodies were sent.
+    /// </summary>
+    private static async Task<(HttpLoad.Result Run, Sample Before, Sample After, long Sent)> LoadAsync(WebApplication app, List<byte[]> bodies, int concurrency,
+        double warmupSeconds, double measuredSeconds, Func<Sample> take, CancellationToken cancellationToken)
+    {
+        using var load = new HttpLoad(new Uri(SiloApp.BaseAddress(app) + "/v1/events"), bodies, wrap: false, concurrency, ("X-Api-Key", ProductApp.IngestKey));
+        var sampler = SampleAsync(take, warmupSeconds, measuredSeconds, cancellationToken);
+        var r = await load.RunAsync(concurrency, TimeSpan.FromSeconds(warmupSeconds + measuredSeconds), TimeSpan.FromSeconds(15), cancellationToken);
+        var (a, b) = await sampler;
+        return (r, a, b, load.Sent);
+    }
+
     /// <summary>Samples at the end of the warm-up and at the end of the measured windows.</summary>
     private static async Task<(Sample, Sample)> SampleAsync(Func<Sample> take, double warmup, double measured, CancellationToken ct)
     {
@@ -199,17 +259,17 @@ public sealed class IngestBench : IScenario
         }
 
         BenchLog.Info($"measured windows: {applied:N0} events applied in {wall:0.0} s; grain calls per event {details["grain_calls_per_event"]} ({string.Join(", ", calls.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value / (double)applied:0.000}"))})");
+        var cpuUs = (b.Process.CpuMs - a.Process.CpuMs) * 1000 / applied;
+        details["cpu_us_per_event_client_included"] = Math.Round(cpuUs, 1);
         if (b.Threads.Count == 0)
         {
             return;
         }
 
         // --details: where the CPU went, and what the storage provider's transactions looked like.
-        var cpuUs = (b.Process.CpuMs - a.Process.CpuMs) * 1000 / applied;
         var machine = b.Machine.BusyCoresSince(a.Machine);
         details["cpu_cores_busy_process"] = Math.Round(b.Process.CoresSince(a.Process), 2);
         details["cpu_cores_busy_machine"] = Math.Round(machine, 2);
-        details["cpu_us_per_event_client_included"] = Math.Round(cpuUs, 1);
         details["gc_pause_percent"] = Math.Round((b.Process.GcPauseMs - a.Process.GcPauseMs) / (wall * 1000) * 100, 1);
         details["gen2_collections"] = b.Process.Gen2 - a.Process.Gen2;
         details["alloc_kb_per_event"] = Math.Round((b.Process.Allocated - a.Process.Allocated) / 1024.0 / applied, 1);

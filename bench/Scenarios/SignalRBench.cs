@@ -1,3 +1,4 @@
+using CartRecovery.TestSupport;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
@@ -86,7 +87,7 @@ public sealed class SignalRBench : IScenario
         await Task.Delay(1000, cancellationToken);
 
         // The product: the silo's shopper hub.
-        using var db = new TempSqlite("cr-bench-signalr");
+        using var db = new TempSqliteFile("cr-bench-signalr-");
         var app = await ProductApp.StartAsync(db.ConnectionString);
         Phase hub;
         try
