@@ -18,9 +18,6 @@ internal sealed class BenchKafka : IDisposable
     public const string Topic = "cart-events";
     public const string DeadLetterTopic = "cart-events-dlq";
 
-    /// <summary>Records of other shoppers that each side works off once before it is measured (JIT, caches).</summary>
-    public const string WarmupTopic = "cart-events-warmup";
-
     private BenchKafka(MockKafkaCluster cluster, int partitions)
     {
         Cluster = cluster;
@@ -38,7 +35,6 @@ internal sealed class BenchKafka : IDisposable
         var cluster = MockKafkaCluster.Start(1);
         cluster.CreateTopic(Topic, partitions);
         cluster.CreateTopic(DeadLetterTopic, 1);
-        cluster.CreateTopic(WarmupTopic, partitions);
         return new BenchKafka(cluster, partitions);
     }
 

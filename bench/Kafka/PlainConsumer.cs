@@ -39,10 +39,10 @@ internal static class PlainConsumer
     public sealed record Run(Progress Progress, long Rows, long Transactions);
 
     public static async Task<Run> WithStorageAsync(
-        string bootstrapServers, string topic, int partitions, long total, string connectionString, int maxBatch, CancellationToken cancellationToken)
+        string bootstrapServers, string topic, int partitions, long total, long head, string connectionString, int maxBatch, CancellationToken cancellationToken)
     {
         var states = new PlainStates();
-        var progress = new Progress(total);
+        var progress = new Progress(total, head);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         using var consumer = Consumer(bootstrapServers, "plain-storage", topic, partitions);
@@ -75,9 +75,9 @@ internal static class PlainConsumer
         return new Run(progress, rows, transactions);
     }
 
-    public static Progress ConsumeOnly(string bootstrapServers, string topic, int partitions, long total, CancellationToken cancellationToken)
+    public static Progress ConsumeOnly(string bootstrapServers, string topic, int partitions, long total, long head, CancellationToken cancellationToken)
     {
-        var progress = new Progress(total);
+        var progress = new Progress(total, head);
         using var consumer = Consumer(bootstrapServers, "plain-only", topic, partitions);
         long done = 0;
         long bytes = 0;

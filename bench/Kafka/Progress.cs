@@ -3,15 +3,19 @@ using System.Diagnostics;
 namespace CartRecovery.Bench.Kafka;
 
 /// <summary>
-/// (time, records done) samples of one consumer working off a preloaded topic. The rate is taken between 10% and 90%
-/// done, so neither start-up (assignment, first fetches, activations) nor the last stragglers count; the overall rate
-/// from the first sample (the consumer started) to the last is kept too.
+/// (time, records done) samples of one consumer working off a preloaded topic whose first <c>head</c> records are a
+/// warm-up. The rate is taken between 10% and 90% of the records after the head, so neither start-up (assignment,
+/// first fetches, the JIT compiling the hot code) nor the last stragglers count; the overall rate from the first sample
+/// (the consumer started) to the last is kept too.
 /// </summary>
-internal sealed class Progress(long total)
+internal sealed class Progress(long total, long head = 0)
 {
     private readonly List<(long At, long Done)> _samples = [];
 
     public long Total { get; } = total;
+
+    /// <summary>The warm-up records at the start of the topic, not measured.</summary>
+    public long Head { get; } = head;
 
     public long Done => _samples.Count > 0 ? _samples[^1].Done : 0;
 
@@ -39,8 +43,11 @@ internal sealed class Progress(long total)
         return double.NaN;
     }
 
-    /// <summary>Records per second between 10% and 90% done (interpolated to the sample times).</summary>
-    public double SteadyRate => Rate(0.1, 0.9);
+    /// <summary>Records per second between 10% and 90% of the records after the head done (interpolated to the sample times).</summary>
+    public double SteadyRate => Rate(Fraction(0.1), Fraction(0.9));
+
+    /// <summary>The fraction of the whole topic done when <paramref name="measured"/> of the records after the head are.</summary>
+    public double Fraction(double measured) => (Head + measured * (Total - Head)) / Total;
 
     /// <summary>All records over the time from the first sample to completion.</summary>
     public double OverallRate => Total / SecondsTo(1.0);

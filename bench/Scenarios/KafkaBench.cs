@@ -37,10 +37,11 @@ namespace CartRecovery.Bench.Scenarios;
 /// The mock brokers keep records in memory and share the 2 cores with everything else: absolute rates are this
 /// machine's, the ratio is the result.
 /// Goal: at least 50% of the plain consumer with storage.
-/// Both sides work off a warm-up topic of other shoppers' records first (--warmup N, 200000; 0 skips it), the product
-/// twice, in two apps of their own in this process, so each side is measured as a process that has been running (its
-/// hot code compiled by the JIT's optimizing tier), not in its first seconds; a cold start is what the warm-up lines
-/// show, and each phase reports the methods the JIT compiled during it.
+/// The topic starts with a warm-up head of other shoppers' records (--warmup N, 200000; 0 for none), and both sides
+/// are measured between 10% and 90% of the records after it: each is then a process that has been working for a while
+/// (the product's hot code compiled by the JIT's optimizing tier: Orleans' code is large, and a cold silo spends its
+/// first seconds compiling it), as a silo that has run for hours is. The product's CPU per event in that window, and
+/// what the JIT still compiled in it, are in the details.
 /// Options: --events N (400000), --partitions N (64, the product's default Kafka:Partitions; the mock broker keeps only a few MB
 /// per partition, so more events need more partitions), --batch N (2000, the baseline's records per transaction),
 /// --no-failover, --trace (progress every second, CPU by thread and allocations by type of the product's run),
@@ -79,20 +80,20 @@ public sealed class KafkaBench : IScenario
         };
 
         var t = Stopwatch.GetTimestamp();
+        var warmupRecords = Rees46Records.Build(warmupCount, tag: "w");
         var records = Rees46Records.Build(count);
         details["record_bytes_avg"] = Math.Round(records.Average(x => (double)x.Value.Length));
         BenchLog.Info($"kafka bench: {records.Count:N0} REES46 events as records ({details["record_bytes_avg"]} bytes each) built in {Stopwatch.GetElapsedTime(t).TotalSeconds:0.0} s");
 
         using var kafka = BenchKafka.Start(partitions);
         t = Stopwatch.GetTimestamp();
+        // The warm-up records first, so in every partition they come before the measured ones.
+        var head = (await kafka.ProduceAsync(BenchKafka.Topic, warmupRecords, cancellationToken)).Values.Sum();
         var ends = await kafka.ProduceAsync(BenchKafka.Topic, records, cancellationToken);
-        details["preload_records_per_sec"] = Math.Round(records.Count / Stopwatch.GetElapsedTime(t).TotalSeconds);
+        details["preload_records_per_sec"] = Math.Round((head + records.Count) / Stopwatch.GetElapsedTime(t).TotalSeconds);
         BenchLog.Info($"mock cluster {kafka.BootstrapServers}: {BenchKafka.Topic} preloaded with {ends.Values.Sum():N0} records over {partitions} partitions in {Stopwatch.GetElapsedTime(t).TotalSeconds:0.0} s");
         var total = ends.Values.Sum();
-        var warmupRecords = Rees46Records.Build(warmupCount, tag: "w");
-        var warmupEnds = await kafka.ProduceAsync(BenchKafka.WarmupTopic, warmupRecords, cancellationToken);
-        var warmupTotal = warmupEnds.Values.Sum();
-        details["warmup_records"] = warmupTotal;
+        details["warmup_records"] = head;
 
         await using var db = await PostgresDatabase.CreateAsync("bench_", cancellationToken);
         details["pg_synchronous_commit_on"] = await db.SettingAsync("synchronous_commit", cancellationToken) == "on" ? 1 : 0;
@@ -101,19 +102,13 @@ public sealed class KafkaBench : IScenario
 
         // 1. The plain consumer, fetching only.
         GC.Collect();
-        var only = PlainConsumer.ConsumeOnly(kafka.BootstrapServers, BenchKafka.Topic, partitions, total, cancellationToken);
+        var only = PlainConsumer.ConsumeOnly(kafka.BootstrapServers, BenchKafka.Topic, partitions, total, head, cancellationToken);
         Report("plain consumer, no storage", only, "records");
 
-        // 2. The baseline: the plain consumer upserting the states, after working off the warm-up topic once.
-        if (warmupTotal > 0)
-        {
-            var warm = await PlainConsumer.WithStorageAsync(kafka.BootstrapServers, BenchKafka.WarmupTopic, partitions, warmupTotal, db.ConnectionString, batch, cancellationToken);
-            Report("warm-up (not counted): plain consumer + PostgreSQL upserts", warm.Progress, "events");
-        }
-
+        // 2. The baseline: the plain consumer upserting the states.
         GC.Collect();
         var cpu = Cpu.Start();
-        var plainRun = await PlainConsumer.WithStorageAsync(kafka.BootstrapServers, BenchKafka.Topic, partitions, total, db.ConnectionString, batch, cancellationToken);
+        var plainRun = await PlainConsumer.WithStorageAsync(kafka.BootstrapServers, BenchKafka.Topic, partitions, total, head, db.ConnectionString, batch, cancellationToken);
         var plain = plainRun.Progress;
         Report("plain consumer + PostgreSQL upserts", plain, "events");
         details["baseline_rows_written_per_event"] = Math.Round(plainRun.Rows / (double)total, 3);
@@ -121,25 +116,15 @@ public sealed class KafkaBench : IScenario
         BenchLog.Info($"  baseline wrote {plainRun.Rows:N0} state rows in {plainRun.Transactions:N0} transactions ({details["baseline_rows_written_per_event"]} rows per event)");
         cpu.Stop("baseline", total, details);
 
-        // 3. The product: one silo, on a fresh app after two others in this process worked off the warm-up topic in
-        // turn (a silo that has run for a while). Orleans' code is large: the first warm-up app has the JIT compile
-        // some 25,000 methods, the second still about 9,000 (their optimized tier); the measured runs then compile
-        // a few thousand more (the ceiling, run last, the fewest), as the details show.
-        for (var round = 1; warmupTotal > 0 && round <= 2; round++)
-        {
-            var warmCpu = Cpu.Start();
-            var (warm, _) = await RunProductAsync(kafka, BenchKafka.WarmupTopic, db.ConnectionString, warmupEnds, warmupTotal, false, "warmup-" + round, null, cancellationToken);
-            Report($"warm-up {round} (not counted): product", warm, "events");
-            warmCpu.Stop($"warmup{round}_product", warmupTotal, details);
-        }
-
+        // 3. The product: one silo. Orleans' code is large: while the silo works off the warm-up head its JIT compiles
+        // some 25,000 methods (about 8 s of compiling); the details give what it still compiles in the measured part.
         GC.Collect();
         cpu = Cpu.Start();
         using var storage = new MeterTotals(StorageMetrics.StatesWritten, StorageMetrics.BatchSize);
         var threads = trace ? ThreadCpu.Sample() : null;
         using var allocations = trace ? new AllocationSampler() : null;
         var allocated = allocations?.Snapshot();
-        var (product, productCommitted) = await RunProductAsync(kafka, BenchKafka.Topic, db.ConnectionString, ends, total, trace, "silos", null, cancellationToken);
+        var (product, productCommitted) = await RunProductAsync(kafka, db.ConnectionString, ends, total, head, trace, "product", "silos", null, details, cancellationToken);
         cpu.Stop("product", total, details);
         details["product_states_written_per_event"] = Math.Round(storage[StorageMetrics.StatesWritten].Sum / total, 3);
         details["product_transactions"] = storage[StorageMetrics.BatchSize].Count;
@@ -164,7 +149,7 @@ public sealed class KafkaBench : IScenario
         {
             GC.Collect();
             cpu = Cpu.Start();
-            var (ceiling, _) = await RunProductAsync(kafka, BenchKafka.Topic, db.ConnectionString, ends, total, false, "ceiling", DiscardingGrainStorage.Replace, cancellationToken);
+            var (ceiling, _) = await RunProductAsync(kafka, db.ConnectionString, ends, total, head, false, "ceiling_storage_discarded", "ceiling", DiscardingGrainStorage.Replace, details, cancellationToken);
             cpu.Stop("ceiling_storage_discarded", total, details);
             details["ceiling_storage_discarded_events_per_sec"] = Math.Round(ceiling.SteadyRate);
             Report("ceiling: the product with its grain storage discarded", ceiling, "events");
@@ -215,8 +200,8 @@ public sealed class KafkaBench : IScenario
 
     /// <summary>The product's run: applied (deliveries completed) and done (below the commit watermark) over time.</summary>
     private static async Task<(Progress Applied, Progress Committed)> RunProductAsync(
-        BenchKafka kafka, string topic, string connectionString, IReadOnlyDictionary<int, long> ends, long total, bool trace, string group, Action<WebApplicationBuilder>? configure,
-        CancellationToken cancellationToken)
+        BenchKafka kafka, string connectionString, IReadOnlyDictionary<int, long> ends, long total, long head, bool trace, string name,
+        string group, Action<WebApplicationBuilder>? configure, Dictionary<string, double> details, CancellationToken cancellationToken)
     {
         DeliveryCounter deliveries = null!;
         var app = await SiloApp.StartAsync(
@@ -227,7 +212,7 @@ public sealed class KafkaBench : IScenario
             "--Storage:ConnectionString=" + connectionString,
             "--Events:Provider=Kafka",
             "--Kafka:BootstrapServers=" + kafka.BootstrapServers,
-            "--Kafka:EventsTopic=" + topic,
+            "--Kafka:EventsTopic=" + BenchKafka.Topic,
             "--Kafka:DeadLetterTopic=" + BenchKafka.DeadLetterTopic,
             "--Kafka:Partitions=" + kafka.Partitions,
             "--Kafka:ConsumerGroup=" + group,
@@ -245,9 +230,10 @@ public sealed class KafkaBench : IScenario
         });
         try
         {
-            using var watermark = new WatermarkCounter(app.Services, topic);
-            var applied = new Progress(total);
-            var committed = new Progress(total);
+            using var watermark = new WatermarkCounter(app.Services, BenchKafka.Topic);
+            var applied = new Progress(total, head);
+            var committed = new Progress(total, head);
+            var measured = new MeasuredPart(applied.Fraction(0.1) * total, applied.Fraction(0.9) * total);
             var started = Stopwatch.GetTimestamp();
             var deadline = started + Stopwatch.Frequency * 600;
             var nextTrace = 0.0;
@@ -255,6 +241,7 @@ public sealed class KafkaBench : IScenario
             while (!committed.Complete && Stopwatch.GetTimestamp() < deadline)
             {
                 applied.Add(deliveries.Applied);
+                measured.Observe(applied.Done);
                 committed.Add(watermark.Done(ends));
 
                 // The watermark trails what was applied by what the cache still holds; it is not waited for forever.
@@ -273,6 +260,7 @@ public sealed class KafkaBench : IScenario
                 await Task.Delay(50, cancellationToken);
             }
 
+            measured.Report(name, details);
             return (applied, committed);
         }
         finally
@@ -303,6 +291,44 @@ public sealed class KafkaBench : IScenario
 
         BenchLog.Info($"  stored: product {string.Join(", ", product.Select(p => $"{p.Key} {p.Value.Count:N0} x {p.Value.Bytes:N0} B"))}; " +
             $"baseline {string.Join(", ", plain.Select(p => $"{p.Key} {p.Value.Count:N0} x {p.Value.Bytes:N0} B"))}");
+    }
+
+    /// <summary>
+    /// The measured part of a run (from one count of records done to another): this process's CPU per event in it and
+    /// what the JIT compiled meanwhile.
+    /// </summary>
+    private sealed class MeasuredPart(double from, double to)
+    {
+        private (long Done, double CpuMs, long Methods, TimeSpan Jit)? _start;
+        private (long Done, double CpuMs, long Methods, TimeSpan Jit)? _end;
+
+        public void Observe(long done)
+        {
+            if (_start is null && done >= from)
+            {
+                _start = Take(done);
+            }
+
+            if (_end is null && done >= to)
+            {
+                _end = Take(done);
+            }
+        }
+
+        public void Report(string name, Dictionary<string, double> details)
+        {
+            if (_start is { } a && _end is { } b && b.Done > a.Done)
+            {
+                details[$"{name}_cpu_ms_per_1000_events_measured_part"] = Math.Round((b.CpuMs - a.CpuMs) * 1000 / (b.Done - a.Done), 1);
+                details[$"{name}_jit_methods_measured_part"] = b.Methods - a.Methods;
+                details[$"{name}_jit_ms_measured_part"] = Math.Round((b.Jit - a.Jit).TotalMilliseconds);
+                BenchLog.Info($"  {name}, between 10% and 90% of the measured records: {details[$"{name}_cpu_ms_per_1000_events_measured_part"]} ms CPU per 1000 events; " +
+                    $"the JIT compiled {b.Methods - a.Methods:N0} methods in {(b.Jit - a.Jit).TotalMilliseconds:N0} ms");
+            }
+        }
+
+        private static (long, double, long, TimeSpan) Take(long done) =>
+            (done, ProcessSample.Now().CpuMs, System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
     }
 
     /// <summary>
