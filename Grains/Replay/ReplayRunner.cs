@@ -21,8 +21,11 @@ public sealed class ReplayOptions
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>Storage connection string (SQLite by default: a fresh file in the temp folder).</summary>
+    /// <summary>Storage connection string (SQLite by default: a fresh scratch file, deleted when the replay ends).</summary>
     public string? StorageConnectionString { get; init; }
+
+    /// <summary>Where the scratch SQLite file goes when no <see cref="StorageConnectionString"/> is given (default: the temp folder).</summary>
+    public string? ScratchDirectory { get; init; }
 
     public string StorageProvider { get; init; } = "Sqlite";
 
@@ -60,7 +63,9 @@ public static class ReplayRunner
         }
 
         // Without a database of the caller's, the grains keep their states in a scratch file removed afterwards.
-        var scratch = options.StorageConnectionString is null ? Path.Combine(Path.GetTempPath(), $"cart-recovery-replay-{Guid.NewGuid():N}.db") : null;
+        var scratch = options.StorageConnectionString is null
+            ? Path.Combine(options.ScratchDirectory ?? Path.GetTempPath(), $"cart-recovery-replay-{Guid.NewGuid():N}.db")
+            : null;
         var clock = new ManualClock(events[0].OccurredAt);
         var scheduler = new ReplayCartScheduler();
         var settings = new Dictionary<string, string?>

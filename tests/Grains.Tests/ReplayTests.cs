@@ -9,6 +9,27 @@ namespace CartRecovery.Grains.Tests;
 public sealed class ReplayTests
 {
     [Fact]
+    public async Task Without_a_database_the_replay_keeps_states_in_a_scratch_file_and_deletes_it_at_the_end()
+    {
+        using var scratch = new TempDirectory("cr-replay-scratch-");
+        var seenDuringRun = new List<string>();
+        var progress = new SynchronousProgress(_ => seenDuringRun.AddRange(scratch.Files()));
+        var result = await ReplayRunner.RunAsync(
+            new ReplayOptions { Input = SharedData.Rees46, Seed = 7, ScratchDirectory = scratch.Path, Settings = new Dictionary<string, string?> { ["Policy:MinCartValue"] = "0" } },
+            progress, CancellationToken.None);
+
+        Assert.True(result.Scanned?.CartsCreated > 0, "no cart was stored");
+        Assert.Contains(seenDuringRun, f => f.StartsWith("cart-recovery-replay-", StringComparison.Ordinal) && f.EndsWith(".db", StringComparison.Ordinal));
+        Assert.Empty(scratch.Files());
+    }
+
+    // Reports on the caller's thread, while the replay runs (Progress<T> would post them elsewhere, later).
+    private sealed class SynchronousProgress(Action<ReplayProgress> report) : IProgress<ReplayProgress>
+    {
+        public void Report(ReplayProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task Replaying_the_real_rees46_slice_twice_gives_the_same_report()
     {
         // Each run over a fresh file of its own (the runner's default would be left in the temp directory).
