@@ -76,15 +76,7 @@ public sealed class IngestBench : IScenario
             var metrics = app.Services.GetRequiredService<DomainMetrics>();
             var (r, a, b, sent) = await LoadAsync(app, bodies, concurrency, warmupSeconds, rounds * roundSeconds, () => Take(metrics, calls, storage, allocations), cancellationToken);
             Report("silo warm-up", 0, r.Between(0, warmupSeconds));
-            for (var round = 0; round < rounds; round++)
-            {
-                var w = r.Between(warmupSeconds + round * roundSeconds, warmupSeconds + (round + 1) * roundSeconds);
-                if (w.Requests > 0)
-                {
-                    windows.Add(w);
-                    Report("silo /v1/events", round + 1, w);
-                }
-            }
+            windows.AddRange(MeasuredWindows(r, warmupSeconds, rounds, roundSeconds, "silo /v1/events"));
 
             if (r.Failures > 0)
             {
@@ -160,17 +152,9 @@ public sealed class IngestBench : IScenario
         {
             var metrics = app.Services.GetRequiredService<DomainMetrics>();
             var (r, a, b, _) = await LoadAsync(app, bodies, concurrency, warmupSeconds, rounds * roundSeconds, () => Take(metrics, calls, null, null), cancellationToken);
-            var rates = new List<double>();
-            for (var round = 0; round < rounds; round++)
-            {
-                var w = r.Between(warmupSeconds + round * roundSeconds, warmupSeconds + (round + 1) * roundSeconds);
-                rates.Add(w.EventsPerSecond);
-                Report("ceiling, grain storage discarded", round + 1, w);
-            }
-
-            var applied = Math.Max(1, b.Applied - a.Applied);
-            details["ceiling_storage_discarded_events_per_sec"] = Math.Round(Stats.Median(rates.ToArray()));
-            details["ceiling_storage_discarded_cpu_us_per_event"] = Math.Round((b.Process.CpuMs - a.Process.CpuMs) * 1000 / applied, 1);
+            var windows = MeasuredWindows(r, warmupSeconds, rounds, roundSeconds, "ceiling, grain storage discarded");
+            details["ceiling_storage_discarded_events_per_sec"] = windows.Count > 0 ? Math.Round(Stats.Median(windows.Select(w => w.EventsPerSecond).ToArray())) : 0;
+            details["ceiling_storage_discarded_cpu_us_per_event"] = Math.Round(CpuUsPerEvent(a, b), 1);
             details["ceiling_storage_discarded_requests_failed"] = r.Failures;
             BenchLog.Info($"  ceiling: {details["ceiling_storage_discarded_events_per_sec"]:N0} events/s with every grain state serialized and then discarded " +
                 $"({details["ceiling_storage_discarded_cpu_us_per_event"]} us CPU per event, load client included); {r.Failures} failed requests");
@@ -238,6 +222,26 @@ public sealed class IngestBench : IScenario
         return (r, a, b, load.Sent);
     }
 
+    /// <summary>The measured windows after the warm-up that saw requests, each logged under <paramref name="what"/>.</summary>
+    private static List<HttpLoad.Window> MeasuredWindows(HttpLoad.Result r, double warmupSeconds, int rounds, double roundSeconds, string what)
+    {
+        var windows = new List<HttpLoad.Window>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var w = r.Between(warmupSeconds + round * roundSeconds, warmupSeconds + (round + 1) * roundSeconds);
+            if (w.Requests > 0)
+            {
+                windows.Add(w);
+                Report(what, round + 1, w);
+            }
+        }
+
+        return windows;
+    }
+
+    /// <summary>This process's CPU (load client included) per event the grains applied between two samples.</summary>
+    private static double CpuUsPerEvent(Sample a, Sample b) => (b.Process.CpuMs - a.Process.CpuMs) * 1000 / Math.Max(1, b.Applied - a.Applied);
+
     /// <summary>Samples at the end of the warm-up and at the end of the measured windows.</summary>
     private static async Task<(Sample, Sample)> SampleAsync(Func<Sample> take, double warmup, double measured, CancellationToken ct)
     {
@@ -259,7 +263,7 @@ public sealed class IngestBench : IScenario
         }
 
         BenchLog.Info($"measured windows: {applied:N0} events applied in {wall:0.0} s; grain calls per event {details["grain_calls_per_event"]} ({string.Join(", ", calls.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value / (double)applied:0.000}"))})");
-        var cpuUs = (b.Process.CpuMs - a.Process.CpuMs) * 1000 / applied;
+        var cpuUs = CpuUsPerEvent(a, b);
         details["cpu_us_per_event_client_included"] = Math.Round(cpuUs, 1);
         if (b.Threads.Count == 0)
         {

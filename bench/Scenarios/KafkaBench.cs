@@ -299,8 +299,8 @@ public sealed class KafkaBench : IScenario
     /// </summary>
     private sealed class MeasuredPart(double from, double to)
     {
-        private (long Done, double CpuMs, long Methods, TimeSpan Jit)? _start;
-        private (long Done, double CpuMs, long Methods, TimeSpan Jit)? _end;
+        private (long Done, double CpuMs, JitSample Jit)? _start;
+        private (long Done, double CpuMs, JitSample Jit)? _end;
 
         public void Observe(long done)
         {
@@ -319,25 +319,34 @@ public sealed class KafkaBench : IScenario
         {
             if (_start is { } a && _end is { } b && b.Done > a.Done)
             {
+                var (methods, ms) = b.Jit.Since(a.Jit);
                 details[$"{name}_cpu_ms_per_1000_events_measured_part"] = Math.Round((b.CpuMs - a.CpuMs) * 1000 / (b.Done - a.Done), 1);
-                details[$"{name}_jit_methods_measured_part"] = b.Methods - a.Methods;
-                details[$"{name}_jit_ms_measured_part"] = Math.Round((b.Jit - a.Jit).TotalMilliseconds);
+                details[$"{name}_jit_methods_measured_part"] = methods;
+                details[$"{name}_jit_ms_measured_part"] = ms;
                 BenchLog.Info($"  {name}, between 10% and 90% of the measured records: {details[$"{name}_cpu_ms_per_1000_events_measured_part"]} ms CPU per 1000 events; " +
-                    $"the JIT compiled {b.Methods - a.Methods:N0} methods in {(b.Jit - a.Jit).TotalMilliseconds:N0} ms");
+                    $"the JIT compiled {methods:N0} methods in {ms:N0} ms");
             }
         }
 
-        private static (long, double, long, TimeSpan) Take(long done) =>
-            (done, ProcessSample.Now().CpuMs, System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+        private static (long, double, JitSample) Take(long done) => (done, ProcessSample.Now().CpuMs, JitSample.Now());
+    }
+
+    /// <summary>The methods the JIT has compiled so far in this process, and the time it spent compiling.</summary>
+    private readonly record struct JitSample(long Methods, TimeSpan Time)
+    {
+        public static JitSample Now() => new(System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+
+        /// <summary>Methods compiled and milliseconds spent compiling since <paramref name="earlier"/>.</summary>
+        public (long Methods, double Ms) Since(JitSample earlier) => (Methods - earlier.Methods, Math.Round((Time - earlier.Time).TotalMilliseconds));
     }
 
     /// <summary>
     /// CPU over one phase: this process (brokers, consumer or silo) and the whole machine (PostgreSQL and others too),
     /// and the methods the JIT compiled meanwhile (a phase that still compiles much is not yet a warm process).
     /// </summary>
-    private sealed record Cpu(ProcessSample Process, MachineLoad.CpuTimes Machine, long JitMethods, TimeSpan JitTime)
+    private sealed record Cpu(ProcessSample Process, MachineLoad.CpuTimes Machine, JitSample Jit)
     {
-        public static Cpu Start() => new(ProcessSample.Now(), MachineLoad.Cpu(), System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+        public static Cpu Start() => new(ProcessSample.Now(), MachineLoad.Cpu(), JitSample.Now());
 
         public void Stop(string name, long events, Dictionary<string, double> details)
         {
@@ -346,8 +355,7 @@ public sealed class KafkaBench : IScenario
             details[$"{name}_cpu_ms_per_1000_events"] = Math.Round((process.CpuMs - Process.CpuMs) * 1000 / events, 1);
             details[$"{name}_cores_busy_process"] = Math.Round(process.CoresSince(Process), 2);
             details[$"{name}_cores_busy_machine"] = Math.Round(machine, 2);
-            details[$"{name}_jit_methods_compiled"] = System.Runtime.JitInfo.GetCompiledMethodCount() - JitMethods;
-            details[$"{name}_jit_ms"] = Math.Round((System.Runtime.JitInfo.GetCompilationTime() - JitTime).TotalMilliseconds);
+            (details[$"{name}_jit_methods_compiled"], details[$"{name}_jit_ms"]) = JitSample.Now().Since(Jit);
             BenchLog.Info($"  {name}: this process {process.Describe(Process)}, {details[$"{name}_cpu_ms_per_1000_events"]} ms CPU per 1000 events; machine {machine:0.00} of {Environment.ProcessorCount} cores busy; " +
                 $"JIT compiled {details[$"{name}_jit_methods_compiled"]:N0} methods in {details[$"{name}_jit_ms"]:N0} ms");
         }
