@@ -16,13 +16,14 @@ public static class SiloBuilderExtensions
     /// Grain state and reminders in the database the <c>Storage</c> section names: a SQLite file
     /// (embedded default) or PostgreSQL. Both providers write concurrent grain writes in one
     /// transaction (group commit), so a batch of events costs one commit, not one per grain.
+    /// States are JSON without default values (<see cref="StateJsonContext"/>).
     /// </summary>
     public static ISiloBuilder AddCartRecoveryStorage(this ISiloBuilder silo, IConfiguration configuration)
     {
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         storage.Validate();
         storage.EnsureSqliteDirectory();
-        var json = GrainsJsonContext.Default.Options;
+        var json = StateJsonContext.Default.Options;
         if (storage.IsPostgres)
         {
             silo.AddPostgresGrainStorageAsDefault(o =>
@@ -66,7 +67,7 @@ public static class SiloBuilderExtensions
     {
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         storage.Validate();
-        var json = GrainsJsonContext.Default.Options;
+        var json = StateJsonContext.Default.Options;
         if (storage.IsPostgres)
         {
             services.AddPostgresGrainStorage(Orleans.Providers.ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, o => o.Configure(p =>

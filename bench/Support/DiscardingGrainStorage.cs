@@ -42,7 +42,7 @@ internal sealed class DiscardingGrainStorage : IGrainStorage, IGrainStateStore, 
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        JsonSerializer.SerializeToUtf8Bytes(grainState.State, (JsonTypeInfo<T?>)GrainsJsonContext.Default.Options.GetTypeInfo(typeof(T)));
+        JsonSerializer.SerializeToUtf8Bytes(grainState.State, (JsonTypeInfo<T?>)StateJsonContext.Default.Options.GetTypeInfo(typeof(T)));
         await Task.Yield();
         grainState.ETag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
