@@ -18,12 +18,15 @@ namespace CartRecovery.Cluster.Tests.Support;
 /// <summary>What a cart holds that does not depend on when its deadlines ran: its lines and value.</summary>
 internal sealed record CartContent(string Lines, double Value)
 {
-    public static CartContent Of(JsonElement cart)
+    /// <summary>
+    /// From a cart as the API answers it or as storage holds it. Read through the cart's own contract:
+    /// stored states leave out zero values (a cart's value while empty, a line's price of 0).
+    /// </summary>
+    public static CartContent Of(JsonElement json)
     {
-        var lines = cart.GetProperty("lines").EnumerateArray()
-            .Select(l => $"{l.GetProperty("sku").GetString()}x{l.GetProperty("quantity").GetInt32()}")
-            .Order(StringComparer.Ordinal);
-        return new CartContent(string.Join(",", lines), Math.Round(cart.GetProperty("value").GetDouble(), 2));
+        var cart = json.Deserialize(GrainsJsonContext.Default.CartState)!;
+        var lines = cart.Lines.Select(l => $"{l.Sku}x{l.Quantity}").Order(StringComparer.Ordinal);
+        return new CartContent(string.Join(",", lines), Math.Round(cart.Value, 2));
     }
 }
 
