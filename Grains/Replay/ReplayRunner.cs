@@ -6,6 +6,7 @@ using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Reports;
 using CartRecovery.Grains.Carts;
 using CartRecovery.Grains.Common;
+using CartRecovery.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -179,24 +180,7 @@ public static class ReplayRunner
             host.Dispose();
             if (scratch is not null)
             {
-                DeleteScratch(scratch);
-            }
-        }
-    }
-
-    private static void DeleteScratch(string path)
-    {
-        // Pooled connections would keep the file's space allocated until the process ends.
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
-        {
-            try
-            {
-                File.Delete(file);
-            }
-            catch (IOException)
-            {
-                // A scratch file left behind is harmless; the replay's result stands.
+                SqliteFiles.Delete(scratch);
             }
         }
     }

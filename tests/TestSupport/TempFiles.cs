@@ -1,3 +1,4 @@
+using CartRecovery.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace CartRecovery.TestSupport;
@@ -55,9 +56,6 @@ public sealed class TempDirectory : IDisposable
 /// </summary>
 public sealed class TempSqliteFile : IDisposable
 {
-    /// <summary>The files SQLite keeps beside a database: the database's path with these appended.</summary>
-    public static readonly IReadOnlyList<string> Sidecars = ["-wal", "-shm", "-journal"];
-
     /// <param name="prefix">Starts the file's name (e.g. "cr-domain-"), so a leftover says who left it; a GUID and ".db" follow.</param>
     public TempSqliteFile(string prefix) => Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N") + ".db");
 
@@ -66,21 +64,8 @@ public sealed class TempSqliteFile : IDisposable
     /// <summary>"Data Source=" the file.</summary>
     public string ConnectionString => $"Data Source={Path}";
 
-    public void Dispose() => Delete(Path);
-
-    /// <summary>
-    /// Closes the pooled SQLite connections (an idle pooled connection keeps the database and its
-    /// WAL open), then deletes the database at <paramref name="path"/> and its sidecar files. Best
-    /// effort: a failure to delete is ignored, so cleanup never fails a test.
-    /// </summary>
-    public static void Delete(string path)
-    {
-        SqliteConnection.ClearAllPools();
-        foreach (var file in Sidecars.Select(s => path + s).Prepend(path))
-        {
-            TempFiles.BestEffort(() => System.IO.File.Delete(file));
-        }
-    }
+    /// <summary>Deletes the database and its sidecar files, ignoring failures, so cleanup never fails a test.</summary>
+    public void Dispose() => SqliteFiles.Delete(Path);
 }
 
 internal static class TempFiles
