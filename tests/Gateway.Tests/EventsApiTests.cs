@@ -58,6 +58,36 @@ public sealed class EventsApiTests(GatewayApp app) : IClassFixture<GatewayApp>
     }
 
     [Fact]
+    public async Task The_one_silo_keeps_no_grain_directory_cache_beside_its_directory()
+    {
+        // The embedded silo owns the whole directory: its activations are counted by Orleans'
+        // catalog gauge, and the directory cache's gauge stays at zero (no cache to walk).
+        var meter = app.Service<Orleans.Runtime.OrleansInstruments>().Meter;
+        var observed = new Dictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter == meter && instrument.Name is "orleans-directory-cache-size" or "orleans-catalog-activations")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => observed[instrument.Name] = observed.GetValueOrDefault(instrument.Name) + value);
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => observed[instrument.Name] = observed.GetValueOrDefault(instrument.Name) + value);
+        listener.Start();
+
+        var shoppers = Enumerable.Range(0, 20).Select(i => NewShopper($"dir{i}")).ToArray();
+        var response = await app.PostEventsAsync(new JsonArray(shoppers.Select(s => (JsonNode)Events.AddToCart(s, "cart-d")).ToArray()));
+        Assert.True(response.Status == HttpStatusCode.OK, response.ToString());
+
+        listener.RecordObservableInstruments();
+        Assert.True(observed.GetValueOrDefault("orleans-catalog-activations") >= shoppers.Length, string.Join(", ", observed));
+        Assert.Equal(0, observed.GetValueOrDefault("orleans-directory-cache-size", -1));
+    }
+
+    [Fact]
     public async Task Single_event_object_and_wrapped_batch_are_accepted_and_all_bad_is_400()
     {
         var shopper = NewShopper("shapes");
