@@ -5,8 +5,8 @@ namespace CartRecovery.Persistence;
 /// <summary>The files of a SQLite database on disk: the database itself and what SQLite keeps beside it.</summary>
 public static class SqliteFiles
 {
-    /// <summary>The files SQLite keeps beside a database: the database's path with these appended.</summary>
-    public static readonly IReadOnlyList<string> Sidecars = ["-wal", "-shm", "-journal"];
+    // The files SQLite keeps beside a database: the database's path with these appended.
+    private static readonly string[] Sidecars = ["-wal", "-shm", "-journal"];
 
     /// <summary>
     /// Closes the pooled connections (an idle pooled connection keeps the database and its WAL open),
