@@ -50,6 +50,8 @@ namespace CartRecovery.Bench.Scenarios;
 /// ratio to the baseline are in the details as the bound no storage provider can lift the product above). The ceiling
 /// runs before the product, in the same process: the first app to work off the topic grows the process from about 1
 /// to 3.4 GB, and the first touch of each new memory page lands on it (bench/README.md).
+/// The process runs with the GC setting the Helm chart gives silo pods (<see cref="ChartGc.Silo"/>, a young-generation
+/// budget of its own; the scenario restarts itself with it when it is not set), the plain consumer in it as well.
 /// </summary>
 public sealed class KafkaBench : IScenario
 {
@@ -64,6 +66,12 @@ public sealed class KafkaBench : IScenario
             await Failover.RunChildAsync(args);
             Console.Out.Flush();
             Environment.Exit(0);
+        }
+
+        // The silo is measured as the chart runs silos (its failover children inherit the setting).
+        if (!ChartGc.Silo.Applied)
+        {
+            Environment.Exit(await ChartGc.Silo.RunAsChildAsync(["kafka", .. args]));
         }
 
         var count = BenchOptions.Int(args, "--events", 400_000);
@@ -346,20 +354,22 @@ public sealed class KafkaBench : IScenario
     /// CPU over one phase: this process (brokers, consumer or silo) and the whole machine (PostgreSQL and others too),
     /// and the methods the JIT compiled meanwhile (a phase that still compiles much is not yet a warm process).
     /// </summary>
-    private sealed record Cpu(ProcessSample Process, MachineLoad.CpuTimes Machine, JitSample Jit)
+    private sealed record Cpu(ProcessSample Process, MachineLoad.CpuTimes Machine, JitSample Jit, GcPauseWatch Pauses)
     {
-        public static Cpu Start() => new(ProcessSample.Now(), MachineLoad.Cpu(), JitSample.Now());
+        public static Cpu Start() => new(ProcessSample.Now(), MachineLoad.Cpu(), JitSample.Now(), new GcPauseWatch());
 
         public void Stop(string name, long events, Dictionary<string, double> details)
         {
             var process = ProcessSample.Now();
             var machine = MachineLoad.Cpu().BusyCoresSince(Machine);
+            Pauses.Dispose();
             details[$"{name}_cpu_ms_per_1000_events"] = Math.Round((process.CpuMs - Process.CpuMs) * 1000 / events, 1);
             details[$"{name}_cores_busy_process"] = Math.Round(process.CoresSince(Process), 2);
             details[$"{name}_cores_busy_machine"] = Math.Round(machine, 2);
+            details[$"{name}_gc_pause_max_ms"] = Math.Round(Pauses.MaxMs, 1);
             (details[$"{name}_jit_methods_compiled"], details[$"{name}_jit_ms"]) = JitSample.Now().Since(Jit);
-            BenchLog.Info($"  {name}: this process {process.Describe(Process)}, {details[$"{name}_cpu_ms_per_1000_events"]} ms CPU per 1000 events; machine {machine:0.00} of {Environment.ProcessorCount} cores busy; " +
-                $"JIT compiled {details[$"{name}_jit_methods_compiled"]:N0} methods in {details[$"{name}_jit_ms"]:N0} ms");
+            BenchLog.Info($"  {name}: this process {process.Describe(Process)}, longest GC pause {Pauses.MaxMs:N0} ms, {details[$"{name}_cpu_ms_per_1000_events"]} ms CPU per 1000 events; " +
+                $"machine {machine:0.00} of {Environment.ProcessorCount} cores busy; JIT compiled {details[$"{name}_jit_methods_compiled"]:N0} methods in {details[$"{name}_jit_ms"]:N0} ms");
         }
     }
 

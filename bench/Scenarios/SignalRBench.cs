@@ -33,7 +33,7 @@ namespace CartRecovery.Bench.Scenarios;
 /// GCs, as managed heap (GC.GetTotalMemory) and as process working set; the goal is judged on the
 /// larger. All-in figures ((after − before) / connections, one-time costs included) are reported too.
 /// The server side of a hub connection includes the shopper grain it activates (OnConnectedAsync).
-/// The server runs with the GC setting the Helm chart gives gateway pods (<see cref="GatewayGc"/>;
+/// The server runs with the GC setting the Helm chart gives gateway pods (<see cref="ChartGc.Gateway"/>;
 /// the scenario restarts itself with it when it is not set), since gateways hold the connections.
 /// Goals: 10,000 connections held, under 30 KB per connection, delivery p99 under 50 ms.
 /// Options: --connections N (10000), --rate N per s (1000), --seconds S (15), --parallel N connects (64),
@@ -55,9 +55,9 @@ public sealed class SignalRBench : IScenario
         }
 
         // Connections are held by gateways: measure the process with the GC setting the chart gives them.
-        if (!GatewayGc.Applied)
+        if (!ChartGc.Gateway.Applied)
         {
-            Environment.Exit(await GatewayGc.RunAsChildAsync(["signalr", .. args]));
+            Environment.Exit(await ChartGc.Gateway.RunAsChildAsync(["signalr", .. args]));
         }
 
         var connections = BenchOptions.Int(args, "--connections", 10_000);

@@ -14,7 +14,7 @@ internal static class BenchChild
         var (host, arguments) = Command(args);
 
         // The gateway's GC cap is for the measured server, not for the load it talks to.
-        return ChildProcess.Start(name, host, arguments, new Dictionary<string, string?> { [GatewayGc.Variable] = null },
+        return ChildProcess.Start(name, host, arguments, new Dictionary<string, string?> { [ChartGc.Gateway.Variable] = null },
             keepStdinOpen: true, onStderr: line => Console.Error.WriteLine(stderrPrefix + line));
     }
 

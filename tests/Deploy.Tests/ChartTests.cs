@@ -326,6 +326,29 @@ public sealed partial class ChartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EachPodGetsTheYoungGenerationBudgetOfItsWork()
+    {
+        // Gateways hold connections (a small budget keeps memory per connection low); silos work
+        // through Kafka's backlog (a large one lets held records die young). Never the other's.
+        var silo = ServerContainer("silo-statefulset.yaml");
+        var gateway = ServerContainer("gateway-deployment.yaml");
+        Assert.Equal("silo.gcGen0Size", EnvValuePath(silo, "DOTNET_GCgen0size"));
+        Assert.Equal("gateway.gcGen0MaxBudget", EnvValuePath(gateway, "DOTNET_GCGen0MaxBudget"));
+
+        // Both pods include the one env helper, so each variable is guarded by its pod's role there.
+        var env = Chart.DefineBody("cart-recovery.env");
+        Assert.Matches(RoleGuardedEnvRegex("gateway", "gateway.gcGen0MaxBudget", "DOTNET_GCGen0MaxBudget"), env);
+        Assert.Matches(RoleGuardedEnvRegex("silo", "silo.gcGen0Size", "DOTNET_GCgen0size"), env);
+
+        // The runtime reads both as hex byte counts; the silo's budget needs room under its memory limit.
+        var gen0 = Convert.ToInt64(Yaml.Scalar(Chart.Values, "silo.gcGen0Size")!, 16);
+        var limit = Yaml.Scalar(Chart.Values, "silo.resources.limits.memory")!;
+        Assert.EndsWith("Gi", limit);
+        Assert.True(gen0 * 2 < long.Parse(limit[..^2]) << 30, $"silo.gcGen0Size {gen0:N0} B per GC heap leaves no room under the memory limit {limit}");
+        Assert.True(Convert.ToInt64(Yaml.Scalar(Chart.Values, "gateway.gcGen0MaxBudget")!, 16) > 0);
+    }
+
+    [Fact]
     public void SilosTakeTheirIdentityFromTheDownwardApiAndCarryTheOrleansLabels()
     {
         var silo = ServerContainer("silo-statefulset.yaml");
@@ -856,6 +879,10 @@ public sealed partial class ChartTests(ITestOutputHelper output)
     /// <summary>The guard that fails the rendering for "/", "/metrics" and "/health" prefixes.</summary>
     [GeneratedRegex(@"(?s)\{\{-?\s*range\s+\$path\s*:=\s*\$i\.paths\s*\}\}\s*\{\{-?\s*if\s+or\s+[^}]*""/metrics""[^}]*""/health""[^}]*\}\}\s*\{\{-?\s*fail\b")]
     private static partial Regex IngressPathGuardRegex();
+
+    /// <summary>An <c>if</c> on the role and the value, then (after comment lines) the variable set from that value.</summary>
+    private static Regex RoleGuardedEnvRegex(string role, string valuesPath, string variable) =>
+        new($@"\{{\{{-?\s*if\s+and\s+\(eq\s+\.role\s+""{role}""\)\s+\$root\.Values\.{Regex.Escape(valuesPath)}\s*-?\}}\}}\s*(?:#[^\n]*\s*)*- name:\s*{variable}\s+value:\s*\{{\{{\s*\$root\.Values\.{Regex.Escape(valuesPath)}\s*\|\s*quote\s*\}}\}}");
 
     [GeneratedRegex(@"include\s+""cart-recovery\.env""\s+\(dict\s+""root""\s+\.\s+""role""\s+(?<role>""\w+""|\$\w+)\)")]
     private static partial Regex RoleArgRegex();

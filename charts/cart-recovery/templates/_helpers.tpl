@@ -219,6 +219,12 @@ gateway. Names follow ASP.NET Core configuration: Section__Property.
 - name: DOTNET_GCGen0MaxBudget
   value: {{ $root.Values.gateway.gcGen0MaxBudget | quote }}
 {{- end }}
+{{- if and (eq .role "silo") $root.Values.silo.gcGen0Size }}
+# silos work through Kafka's backlog: a large young generation lets the records a partition holds
+# and the states on their way to the database die before they are collected
+- name: DOTNET_GCgen0size
+  value: {{ $root.Values.silo.gcGen0Size | quote }}
+{{- end }}
 {{- if $root.Values.kafka.bootstrapServers }}
 - name: Kafka__BootstrapServers
   value: {{ $root.Values.kafka.bootstrapServers | quote }}
