@@ -9,29 +9,20 @@ namespace CartRecovery.Bench.Support;
 /// reads these once at process start and only from the environment, so a scenario that measures such
 /// a pod runs itself again as a child process with the variable set.
 /// </summary>
-internal sealed partial class ChartGc
+/// <param name="pods">The pods that get the setting, for the log line.</param>
+/// <param name="valuesKey">The key in values.yaml (unique in the file), whose value is hex bytes per GC heap.</param>
+/// <param name="fallback">Used when the chart is not found next to the bench (e.g. a copied binary).</param>
+internal sealed class ChartGc(string pods, string variable, string valuesKey, string fallback)
 {
     /// <summary>Gateways: a small young-generation budget keeps the memory per connection low.</summary>
-    public static readonly ChartGc Gateway = new("gateway", "DOTNET_GCGen0MaxBudget", GatewayLine(), "800000");
+    public static readonly ChartGc Gateway = new("gateway", "DOTNET_GCGen0MaxBudget", "gcGen0MaxBudget", "800000");
 
     /// <summary>Silos: a large young-generation budget lets the records a partition holds die young.</summary>
-    public static readonly ChartGc Silo = new("silo", "DOTNET_GCgen0size", SiloLine(), "40000000");
+    public static readonly ChartGc Silo = new("silo", "DOTNET_GCgen0size", "gcGen0Size", "40000000");
 
-    private readonly string _pods;
-    private readonly Regex _line;
+    private readonly Regex _line = new($@"^\s*{valuesKey}:\s*""?([0-9A-Fa-f]+)""?\s*$", RegexOptions.Multiline);
 
-    /// <summary>Used when the chart is not found next to the bench (e.g. a copied binary).</summary>
-    private readonly string _fallback;
-
-    private ChartGc(string pods, string variable, Regex line, string fallback)
-    {
-        _pods = pods;
-        Variable = variable;
-        _line = line;
-        _fallback = fallback;
-    }
-
-    public string Variable { get; }
+    public string Variable { get; } = variable;
 
     public bool Applied => Environment.GetEnvironmentVariable(Variable) is not null;
 
@@ -47,7 +38,7 @@ internal sealed partial class ChartGc
             }
         }
 
-        return _fallback;
+        return fallback;
     }
 
     /// <summary>Runs this bench again with the setting, passing its output through; returns its exit code.</summary>
@@ -58,15 +49,9 @@ internal sealed partial class ChartGc
         var info = new ProcessStartInfo(host, arguments) { UseShellExecute = false };
         var value = ChartValue();
         info.Environment[Variable] = value;
-        BenchLog.Info($"measuring the {_pods} as the chart runs it: {Variable}={value} (hex bytes per GC heap); restarting in a child process");
+        BenchLog.Info($"measuring the {pods} as the chart runs it: {Variable}={value} (hex bytes per GC heap); restarting in a child process");
         using var child = Process.Start(info) ?? throw new InvalidOperationException("could not start the bench again");
         await child.WaitForExitAsync();
         return child.ExitCode;
     }
-
-    [GeneratedRegex(@"^\s*gcGen0MaxBudget:\s*""?([0-9A-Fa-f]+)""?\s*$", RegexOptions.Multiline)]
-    private static partial Regex GatewayLine();
-
-    [GeneratedRegex(@"^\s*gcGen0Size:\s*""?([0-9A-Fa-f]+)""?\s*$", RegexOptions.Multiline)]
-    private static partial Regex SiloLine();
 }
