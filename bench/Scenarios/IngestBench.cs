@@ -119,14 +119,6 @@ public sealed class IngestBench : IScenario
         var latencies = windows.SelectMany(w => w.SortedLatenciesMs).Order().ToArray();
         var baseLatencies = baselineWindows.SelectMany(w => w.SortedLatenciesMs).Order().ToArray();
         var met = value >= 50_000 && details["requests_failed"] == 0;
-        if (details.TryGetValue("ceiling_storage_discarded_cpu_us_per_event", out var ceilingCpu) && ceilingCpu > 0
-            && details.TryGetValue("cpu_us_per_event_client_included", out var cpu))
-        {
-            // Both taken in one process a minute apart: this spreads less from run to run than either rate (bench/README.md).
-            details["cpu_per_event_over_ceiling"] = Math.Round(cpu / ceilingCpu, 2);
-            BenchLog.Info($"  CPU per event {cpu} us, {details["cpu_per_event_over_ceiling"]} times the ceiling's {ceilingCpu} us");
-        }
-
         details["concurrency"] = concurrency;
         details["batch_events"] = BatchSize;
         details["batch_p50_ms"] = Math.Round(LatencyLog.Rank(latencies, 50), 2);
