@@ -28,6 +28,14 @@ public interface IShopperGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<BatchOutcome> Apply(EventBatch batch);
 
+    /// <summary>
+    /// Applies a batch already durable as entry <paramref name="entry"/> of the event journal (the
+    /// embedded silo): answers once the cart writes it caused are durable. The shopper's own state
+    /// is written a little later, which releases the entry.
+    /// </summary>
+    [Alias("ApplyJournaled")]
+    Task<BatchOutcome> ApplyJournaled(EventBatch batch, long entry);
+
     [AlwaysInterleave, Alias("RequestNudge")]
     Task<NudgePermit> RequestNudge(NudgeRequest request);
 

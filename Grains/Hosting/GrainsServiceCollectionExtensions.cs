@@ -44,6 +44,11 @@ public static class GrainsServiceCollectionExtensions
         services.AddHostedService<PolicyRefresher>();
         services.AddHostedService<ReportBackfill>();
         services.TryAddSingleton<ICartStateSource, StoredCartStates>();
+
+        // Write-behind through the event journal is off unless the silo turns it on (UseEventJournal).
+        services.TryAddSingleton(new EventJournalOptions());
+        services.TryAddSingleton<EventJournal>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EventJournal>());
         return services.AddCartRecoveryIngestion(configuration);
     }
 

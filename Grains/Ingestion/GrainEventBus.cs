@@ -11,31 +11,36 @@ namespace CartRecovery.Grains.Ingestion;
 /// and each shopper grain gets one call with its events. The publish completes when every
 /// shopper answered, which each does only once its events' effects are durable.
 /// </summary>
-public sealed class GrainEventBus(GrainReferences grains, DomainMetrics metrics) : IEventBus
+public sealed class GrainEventBus(GrainReferences grains, DomainMetrics metrics, EventJournal? journal = null) : IEventBus
 {
     public async Task PublishAsync(IReadOnlyList<StorefrontEvent> events, CancellationToken cancellationToken)
     {
-        var byShopper = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            if (!byShopper.TryGetValue(e.ShopperId, out var list))
-            {
-                byShopper[e.ShopperId] = list = new List<StorefrontEvent>(4);
-            }
-
-            list.Add(e);
-        }
-
+        var byShopper = EventJournal.GroupByShopper(events);
         var calls = new Task<BatchOutcome>[byShopper.Count];
-        var i = 0;
-        foreach (var (shopper, list) in byShopper)
+        Task durable = Task.CompletedTask;
+        if (journal is { Enabled: true })
         {
-            calls[i++] = ApplyAsync(shopper, list);
+            // Entries left by a crash are applied again first, so a shopper sees its events in order.
+            await journal.Ready.WaitAsync(cancellationToken);
+            (var entry, durable) = journal.Append(events, byShopper.Keys);
+            var i = 0;
+            foreach (var (shopper, list) in byShopper)
+            {
+                calls[i++] = ApplyJournaledAsync(shopper, list, entry);
+            }
+        }
+        else
+        {
+            var i = 0;
+            foreach (var (shopper, list) in byShopper)
+            {
+                calls[i++] = ApplyAsync(shopper, list);
+            }
         }
 
         try
         {
-            await Task.WhenAll(calls).WaitAsync(cancellationToken);
+            await Task.WhenAll(Task.WhenAll(calls), durable).WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -50,6 +55,24 @@ public sealed class GrainEventBus(GrainReferences grains, DomainMetrics metrics)
         }
 
         metrics.Ingested(applied, "http");
+    }
+
+    private async Task<BatchOutcome> ApplyJournaledAsync(string shopper, List<StorefrontEvent> events, long entry)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var outcome = await grains.Get<IShopperGrain>(shopper).ApplyJournaled(new EventBatch(events), entry);
+            metrics.ShopperBatch(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return outcome;
+        }
+        catch
+        {
+            // The entry may be durable while this shopper's activation dropped what it applied:
+            // it is applied again, and the store's retry of the batch then finds its ids.
+            journal!.ReplayLater(shopper, [entry]);
+            throw;
+        }
     }
 
     private async Task<BatchOutcome> ApplyAsync(string shopper, List<StorefrontEvent> events)

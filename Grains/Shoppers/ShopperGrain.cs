@@ -4,6 +4,7 @@ using CartRecovery.Grains.Abstractions.Nudges;
 using CartRecovery.Grains.Abstractions.Sessions;
 using CartRecovery.Grains.Abstractions.Shoppers;
 using CartRecovery.Grains.Common;
+using CartRecovery.Grains.Ingestion;
 using CartRecovery.Grains.Policy;
 
 namespace CartRecovery.Grains.Shoppers;
@@ -13,46 +14,64 @@ namespace CartRecovery.Grains.Shoppers;
 /// on-site nudges waiting for a browser and the features of its recent sessions. A batch of the
 /// shopper's events goes to its cart grains from here, and the shopper's own state is written only
 /// after theirs is durable: a crash in between makes the client retry, and the carts drop the ids
-/// they hold.
+/// they hold. With the event journal (embedded silo), a batch is durable as a journal entry before
+/// the shopper applies it, and the shopper's state is written behind (<see cref="EventJournal"/>).
 /// </summary>
 [GrainType("shopper")]
 public sealed partial class ShopperGrain(
     [PersistentState("shopper")] IPersistentState<ShopperState> state,
     PolicyCache policy,
     DomainClock clock,
-    GrainReferences grains) : Grain, IShopperGrain
+    GrainReferences grains,
+    EventJournal journal) : Grain, IShopperGrain
 {
     /// <summary>How many recent event ids each shopper remembers (the deduplication window in count).</summary>
     public const int RecentEventIds = 512;
+
+    // Up to this many ids are searched in the state's list; a shopper holding more gets a set of them.
+    // Most shoppers send a handful of events, and a short list is searched faster than it is hashed.
+    private const int ListedIds = 16;
 
     private readonly SerialStateWriter<ShopperState> _writer = new(state);
     private HashSet<string>? _recent;
     private int _connections;
     private int _applying;
 
+    // Journal entries applied to this activation whose effects its stored state does not hold yet.
+    private List<long>? _unwritten;
+    private IGrainTimer? _flush;
+
+    // A nudge permit was granted while a batch applied: that batch's end writes the state.
+    private bool _permitInFlight;
+
     private ShopperState S => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         S.ShopperId = this.GetPrimaryKeyString();
-        _recent = new HashSet<string>(S.RecentEventIds, StringComparer.Ordinal);
+        _recent = S.RecentEventIds.Count > ListedIds ? new HashSet<string>(S.RecentEventIds, StringComparer.Ordinal) : null;
 
         // Connections live in the gateway; after a restart the browser reconnects and says so again.
         S.Connected = false;
         return Task.CompletedTask;
     }
 
-    public async Task<BatchOutcome> Apply(EventBatch batch)
+    public Task<BatchOutcome> Apply(EventBatch batch) => ApplyAsync(batch, null);
+
+    public Task<BatchOutcome> ApplyJournaled(EventBatch batch, long entry) => ApplyAsync(batch, entry);
+
+    private async Task<BatchOutcome> ApplyAsync(EventBatch batch, long? entry)
     {
         var outcome = new BatchOutcome();
         var touched = new List<SessionState>(2);
         Dictionary<string, List<StorefrontEvent>>? byCart = null;
         var applied = new List<string>(batch.Events.Count);
-        // Most batches hold one or two events of a shopper; the set of ids seen in this batch is only needed past one.
-        var inBatch = batch.Events.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        // Most batches hold one or two events of a shopper: repeats within the batch are looked up
+        // among the ids it applied so far, and only a long batch gets a set of them.
+        var inBatch = batch.Events.Count > ListedIds ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var e in batch.Events)
         {
-            if (_recent!.Contains(e.EventId) || (inBatch is not null && !inBatch.Add(e.EventId)))
+            if (Seen(e.EventId) || (inBatch is not null ? !inBatch.Add(e.EventId) : applied.Contains(e.EventId)))
             {
                 outcome.Duplicates++;
                 continue;
@@ -76,6 +95,11 @@ public sealed partial class ShopperGrain(
         outcome.Applied = applied.Count;
         if (applied.Count == 0)
         {
+            if (entry is { } nothingNew)
+            {
+                journal.Release(nothingNew, S.ShopperId);
+            }
+
             return outcome;
         }
 
@@ -104,11 +128,30 @@ public sealed partial class ShopperGrain(
                 Remember(id);
             }
 
-            await _writer.SaveAsync();
+            if (entry is { } journaled)
+            {
+                (_unwritten ??= []).Add(journaled);
+                _flush ??= this.RegisterGrainTimer(FlushAsync, journal.FlushDelay, Timeout.InfiniteTimeSpan);
+            }
+
+            // The journal replays events, not the nudge permits granted while they applied.
+            if (entry is null || _permitInFlight)
+            {
+                _permitInFlight = false;
+                await SaveAsync();
+            }
         }
         catch
         {
             // What this activation holds may now be ahead of storage; the retry starts from storage.
+            // Entries applied here but not yet written are applied again to the next activation
+            // (this batch's own entry is the caller's to hand over).
+            if (_unwritten is { } lost)
+            {
+                _unwritten = null;
+                journal.ReplayLater(S.ShopperId, lost);
+            }
+
             this.DeactivateOnIdle();
             throw;
         }
@@ -118,6 +161,70 @@ public sealed partial class ShopperGrain(
         }
 
         return outcome;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unwritten is not null)
+        {
+            try
+            {
+                await SaveAsync();
+            }
+            catch
+            {
+                // The state is not stored: the next activation gets the entries again from the journal.
+                if (_unwritten is { } lost)
+                {
+                    _unwritten = null;
+                    journal.ReplayLater(S.ShopperId, lost);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the state; the journal entries it then holds are released once it is stored.</summary>
+    private async Task SaveAsync()
+    {
+        var included = _unwritten;
+        _unwritten = null;
+        _flush?.Dispose();
+        _flush = null;
+        try
+        {
+            await _writer.SaveAsync();
+        }
+        catch
+        {
+            if (included is not null)
+            {
+                // Storage unavailable: tried again after the same delay (the entries stay in the journal meanwhile).
+                (_unwritten ??= []).InsertRange(0, included);
+                _flush ??= this.RegisterGrainTimer(FlushAsync, journal.FlushDelay, Timeout.InfiniteTimeSpan);
+            }
+
+            throw;
+        }
+
+        if (included is not null)
+        {
+            foreach (var entry in included)
+            {
+                journal.Release(entry, S.ShopperId);
+            }
+        }
+    }
+
+    private async Task FlushAsync()
+    {
+        try
+        {
+            await SaveAsync();
+        }
+        catch
+        {
+            // SaveAsync kept the entries and set the next attempt; the storage logged the failure.
+        }
     }
 
     private static void Add(Dictionary<string, List<StorefrontEvent>> groups, string key, StorefrontEvent e)
@@ -130,16 +237,42 @@ public sealed partial class ShopperGrain(
         list.Add(e);
     }
 
+    private bool Seen(string eventId)
+    {
+        if (_recent is not null)
+        {
+            return _recent.Contains(eventId);
+        }
+
+        foreach (var id in S.RecentEventIds)
+        {
+            if (string.Equals(id, eventId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private void Remember(string eventId)
     {
-        _recent!.Add(eventId);
         S.RecentEventIds.Add(eventId);
+        if (_recent is not null)
+        {
+            _recent.Add(eventId);
+        }
+        else if (S.RecentEventIds.Count > ListedIds)
+        {
+            _recent = new HashSet<string>(S.RecentEventIds, StringComparer.Ordinal);
+        }
+
         if (S.RecentEventIds.Count > RecentEventIds)
         {
             var drop = S.RecentEventIds.Count - RecentEventIds;
             for (var i = 0; i < drop; i++)
             {
-                _recent.Remove(S.RecentEventIds[i]);
+                _recent?.Remove(S.RecentEventIds[i]);
             }
 
             S.RecentEventIds.RemoveRange(0, drop);
@@ -185,10 +318,15 @@ public sealed partial class ShopperGrain(
     {
         var permit = Decide(request);
         // While a batch is in flight its write carries this change; writing here as well would
-        // make the batch's effects durable before its carts' are.
+        // make the batch's effects durable before its carts' are. (A journaled batch writes at its
+        // end when a permit was granted meanwhile, rather than behind.)
         if (permit.Allowed && _applying == 0)
         {
-            await _writer.SaveAsync();
+            await SaveAsync();
+        }
+        else if (permit.Allowed)
+        {
+            _permitInFlight = true;
         }
 
         return permit;

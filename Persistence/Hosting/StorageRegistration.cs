@@ -43,6 +43,7 @@ internal static class StorageRegistration
                 sp.GetService<IActivatorProvider>(), sp.GetRequiredService<ILogger<RelationalGrainStorage>>());
         });
         services.AddKeyedSingleton<IGrainStateStore>(name, (sp, _) => (IGrainStateStore)sp.GetRequiredKeyedService<IGrainStorage>(name));
+        services.AddKeyedSingleton<IEventJournalStore>(name, (sp, _) => (IEventJournalStore)sp.GetRequiredKeyedService<IGrainStorage>(name));
         if (name == ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME)
         {
             services.TryAddSingleton(sp => sp.GetRequiredKeyedService<IGrainStateStore>(name));

@@ -91,6 +91,8 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
 
     public abstract IAsyncEnumerable<(string Key, string Json)> ScanAsync(string grainType, string stateName, CancellationToken cancellationToken);
 
+    public abstract IAsyncEnumerable<(long Sequence, byte[] Payload)> ReadJournalAsync(long from, long to, CancellationToken cancellationToken);
+
     public abstract Task<IReadOnlyList<string>> FindKeysAsync(string grainType, string keySuffix, CancellationToken cancellationToken);
 
     public abstract Task<bool> PingAsync(CancellationToken cancellationToken);

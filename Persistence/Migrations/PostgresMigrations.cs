@@ -69,5 +69,13 @@ internal static class PostgresMigrations
                 PRIMARY KEY (service_id, grain_id, reminder_name));
             CREATE INDEX reminders_ring ON reminders (service_id, grain_hash);
             """),
+        new(4, "event journal for write-behind grain state", """
+            -- Batches of events acknowledged before every state they changed was written; an
+            -- entry is removed once those states are stored, and replayed after a crash.
+            CREATE TABLE event_journal (
+                seq bigint PRIMARY KEY,
+                payload bytea NOT NULL,
+                appended_at timestamptz NOT NULL DEFAULT now());
+            """),
     ];
 }

@@ -53,6 +53,13 @@ internal static class OrleansHosting
                 // Dashboard) walks every entry. Without it the embedded ingest bench used 8-10% less
                 // CPU per event. A cluster keeps the cache: there it saves remote lookups.
                 silo.Configure<GrainDirectoryOptions>(o => o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None);
+
+                // The only silo on its storage, applying the events it takes: shopper state is written
+                // behind, the batches being durable in the event journal first.
+                if ((builder.Configuration["Events:Provider"] ?? "InProcess") == "InProcess")
+                {
+                    silo.UseEventJournal(builder.Configuration);
+                }
             }
 
             silo.Configure<ClusterOptions>(o =>

@@ -16,7 +16,7 @@ namespace CartRecovery.Bench.Support;
 /// database that cost nothing would; reads find nothing. What the product reaches with it is what HTTP, Orleans and
 /// the grains cost on their own: no storage provider can take the product above it.
 /// </summary>
-internal sealed class DiscardingGrainStorage : IGrainStorage, IGrainStateStore, ILifecycleParticipant<ISiloLifecycle>
+internal sealed class DiscardingGrainStorage : IGrainStorage, IGrainStateStore, IEventJournalStore, ILifecycleParticipant<ISiloLifecycle>
 {
     private long _version;
 
@@ -46,6 +46,17 @@ internal sealed class DiscardingGrainStorage : IGrainStorage, IGrainStateStore, 
         await Task.Yield();
         grainState.ETag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
+    }
+
+    // The event journal's entries are dropped like the states (nothing to replay: nothing was kept).
+    public async Task AppendAsync(long sequence, byte[] payload, CancellationToken cancellationToken) => await Task.Yield();
+
+    public Task TrimBelowAsync(long sequence, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async IAsyncEnumerable<(long Sequence, byte[] Payload)> ReadAsync(long from, long to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask;
+        yield break;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -93,6 +93,19 @@ public sealed class StartupValidationTests : IDisposable
             "--Http:TrustedProxies:1=192.168.1.5"));
     }
 
+    [Theory]
+    [InlineData("two")]
+    [InlineData("-1")]
+    [InlineData("61")]
+    public async Task A_write_behind_delay_that_is_not_0_to_60_seconds_is_named(string seconds)
+    {
+        var problems = await StartupProblemsAsync($"--Auth:SigningKey={Key}", "--Auth:AdminPassword=a-long-enough-password", $"--Storage:WriteBehindSeconds={seconds}");
+
+        var problem = Assert.Single(problems);
+        Assert.StartsWith("Storage:WriteBehindSeconds ", problem, StringComparison.Ordinal);
+        Assert.Contains($"'{seconds}'", problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Problems_are_read_from_one_or_several_validation_failures()
     {

@@ -40,6 +40,18 @@ internal sealed class PostgresDatabase : StorageDatabase
         }
     }
 
+    public override async IAsyncEnumerable<(long Sequence, byte[] Payload)> ReadJournalAsync(long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT seq, payload FROM event_journal WHERE seq BETWEEN $1 AND $2 ORDER BY seq");
+        command.Parameters.Add(new NpgsqlParameter { Value = from });
+        command.Parameters.Add(new NpgsqlParameter { Value = to });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return (reader.GetInt64(0), (byte[])reader.GetValue(1));
+        }
+    }
+
     public override async Task<IReadOnlyList<string>> FindKeysAsync(string grainType, string keySuffix, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand($"""

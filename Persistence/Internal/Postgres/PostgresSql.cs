@@ -50,4 +50,8 @@ internal static class PostgresSql
         WHERE r.service_id = u.sv AND r.grain_id = u.g AND r.reminder_name = u.n AND r.version = u.v
         RETURNING u.i
         """;
+
+    public const string AppendJournal = "INSERT INTO event_journal (seq, payload) SELECT * FROM unnest($1::bigint[], $2::bytea[])";
+
+    public const string TrimJournal = "DELETE FROM event_journal WHERE seq < $1";
 }

@@ -76,6 +76,8 @@ internal sealed class PostgresWritePlan
         var clears = states.Where(s => s.Op.IsClear && s.Op.ExpectedVersion is null).ToList();
         var upserts = ops.Where(o => o.Op is ReminderUpsertOp).Select(o => (ReminderUpsertOp)o.Op).ToList();
         var removals = ops.Where(o => o.Op is ReminderDeleteOp).Select(o => (o.Index, Op: (ReminderDeleteOp)o.Op)).ToList();
+        var appends = ops.Where(o => o.Op is JournalAppendOp).Select(o => (JournalAppendOp)o.Op).ToList();
+        var trims = ops.Where(o => o.Op is JournalTrimOp).Select(o => (JournalTrimOp)o.Op).ToList();
 
         Add(updates.Count, PostgresSql.UpdateStates, [Texts(updates, k => k.GrainType), Texts(updates, k => k.GrainKey), Texts(updates, k => k.StateName),
             Json(updates), Longs(updates.Select(u => u.Op.ExpectedVersion!.Value)), Ints(updates.Select(u => u.Index))],
@@ -102,6 +104,15 @@ internal sealed class PostgresWritePlan
         Add(removals.Count, PostgresSql.DeleteReminders, [removals.Select(r => r.Op.ServiceId).ToArray(), removals.Select(r => r.Op.GrainId).ToArray(),
             removals.Select(r => r.Op.Name).ToArray(), Longs(removals.Select(r => r.Op.Version)), Ints(removals.Select(r => r.Index))],
             row => Answer(_batch[row.GetInt32(0)], _ => { }));
+
+        // Journal statements return no rows: they succeed with the batch or fail with it.
+        appends.ForEach(a => Answer(a, _ => { }));
+        Add(appends.Count, PostgresSql.AppendJournal, [Longs(appends.Select(a => a.Sequence)), Param(appends.Select(a => a.Payload).ToArray(), NpgsqlDbType.Bytea)], _ => { });
+        if (trims.Count > 0)
+        {
+            trims.ForEach(t => Answer(t, _ => { }));
+            Add(1, PostgresSql.TrimJournal, [trims.Max(t => t.Below)], _ => { });
+        }
     }
 
     private void Answer(WriteOp op, Action<WriteOp> record)

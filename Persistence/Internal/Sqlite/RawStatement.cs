@@ -43,6 +43,9 @@ internal sealed class RawStatement : IDisposable
     public void Bind(int index, ReadOnlySpan<byte> utf8) =>
         Check(utf8.IsEmpty ? raw.sqlite3_bind_text(_stmt, index, "") : raw.sqlite3_bind_text(_stmt, index, utf8));
 
+    // Binds bytes as a BLOB (SQLite copies them).
+    public void BindBlob(int index, byte[] value) => Check(raw.sqlite3_bind_blob(_stmt, index, value));
+
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
 
     // Runs the statement to completion and returns the number of rows it changed.

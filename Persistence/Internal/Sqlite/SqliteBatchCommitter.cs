@@ -54,6 +54,12 @@ internal sealed class SqliteBatchCommitter(string connectionString, string synch
                 case ReminderDeleteOp delete:
                     statements.Delete(delete);
                     break;
+                case JournalAppendOp append:
+                    statements.Append(append, now);
+                    break;
+                case JournalTrimOp trim:
+                    statements.Trim(trim);
+                    break;
             }
         }
 

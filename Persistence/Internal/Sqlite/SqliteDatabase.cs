@@ -37,6 +37,18 @@ internal sealed class SqliteDatabase : StorageDatabase
         }
     }
 
+    public override async IAsyncEnumerable<(long Sequence, byte[] Payload)> ReadJournalAsync(long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteConnections.Command(connection, "SELECT seq, payload FROM event_journal WHERE seq BETWEEN $f AND $t ORDER BY seq",
+            ("$f", from), ("$t", to));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return (reader.GetInt64(0), (byte[])reader.GetValue(1));
+        }
+    }
+
     public override async Task<IReadOnlyList<string>> FindKeysAsync(string grainType, string keySuffix, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -30,6 +30,24 @@ internal sealed class SqliteStatements(SqliteConnection connection) : IDisposabl
     private readonly RawStatement _deleteReminder = new(connection,
         "DELETE FROM reminders WHERE service_id=?1 AND grain_id=?2 AND reminder_name=?3 AND version=?4");
 
+    private readonly RawStatement _appendJournal = new(connection, "INSERT INTO event_journal (seq, payload, appended_at) VALUES (?1, ?2, ?3)");
+
+    private readonly RawStatement _trimJournal = new(connection, "DELETE FROM event_journal WHERE seq < ?1");
+
+    public void Append(JournalAppendOp op, long now)
+    {
+        _appendJournal.Bind(1, op.Sequence);
+        _appendJournal.BindBlob(2, op.Payload);
+        _appendJournal.Bind(3, now);
+        _appendJournal.Execute();
+    }
+
+    public void Trim(JournalTrimOp op)
+    {
+        _trimJournal.Bind(1, op.Below);
+        _trimJournal.Execute();
+    }
+
     public void Write(StateWriteOp op, long now)
     {
         BindKey(_version, op.Key);
@@ -105,5 +123,7 @@ internal sealed class SqliteStatements(SqliteConnection connection) : IDisposabl
         _version.Dispose();
         _upsertReminder.Dispose();
         _deleteReminder.Dispose();
+        _appendJournal.Dispose();
+        _trimJournal.Dispose();
     }
 }

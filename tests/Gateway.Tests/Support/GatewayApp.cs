@@ -37,7 +37,7 @@ public sealed class ApiResponse(HttpStatusCode status, string body, HttpResponse
 /// configured so that an idle cart of a connected shopper gets an on-site nudge about a second
 /// after its last event. One per test class.
 /// </summary>
-public class GatewayApp : IAsyncLifetime
+public class GatewayApp : IAsyncLifetime, IAsyncDisposable
 {
     public const string IngestKey = "test-key";
     public const string AdminUser = "admin";
@@ -97,6 +97,8 @@ public class GatewayApp : IAsyncLifetime
         BaseAddress = SiloApp.BaseAddress(App).TrimEnd('/');
         Http = new HttpClient { BaseAddress = new Uri(BaseAddress + "/"), Timeout = TimeSpan.FromSeconds(30) };
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     public async Task DisposeAsync()
     {

@@ -34,13 +34,14 @@ public abstract class MigrationTests : IAsyncLifetime
         var first = await StorageMigrator.MigrateAsync(Database.Provider, Database.ConnectionString, CancellationToken.None);
         var second = await StorageMigrator.MigrateAsync(Database.Provider, Database.ConnectionString, CancellationToken.None);
 
-        Assert.Equal([1, 2, 3], first.Applied);
-        Assert.Equal((0, 3), (first.FromVersion, first.ToVersion));
+        Assert.Equal([1, 2, 3, 4], first.Applied);
+        Assert.Equal((0, 4), (first.FromVersion, first.ToVersion));
         Assert.Empty(second.Applied);
-        Assert.Equal((3, 3), (second.FromVersion, second.ToVersion));
+        Assert.Equal((4, 4), (second.FromVersion, second.ToVersion));
         Assert.Equal(StorageMigrator.LatestVersion, await StorageMigrator.SchemaVersionAsync(Database.Provider, Database.ConnectionString, CancellationToken.None));
         Assert.False(await TableExistsAsync("partitions"));
         Assert.False(await TableExistsAsync("silos"));
+        Assert.True(await TableExistsAsync("event_journal"));
     }
 
     [Fact]
@@ -49,9 +50,9 @@ public abstract class MigrationTests : IAsyncLifetime
         var reports = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
             Task.Run(() => StorageMigrator.MigrateAsync(Database.Provider, Database.ConnectionString, CancellationToken.None))));
 
-        Assert.Equal([1, 2, 3], reports.SelectMany(r => r.Applied).Order());
-        Assert.All(reports, r => Assert.Equal(3, r.ToVersion));
-        Assert.Equal(3L, Convert.ToInt64(await Database.ScalarAsync("SELECT count(*) FROM schema_migrations")));
+        Assert.Equal([1, 2, 3, 4], reports.SelectMany(r => r.Applied).Order());
+        Assert.All(reports, r => Assert.Equal(4, r.ToVersion));
+        Assert.Equal(4L, Convert.ToInt64(await Database.ScalarAsync("SELECT count(*) FROM schema_migrations")));
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public abstract class MigrationTests : IAsyncLifetime
 
         var report = await StorageMigrator.MigrateAsync(Database.Provider, Database.ConnectionString, CancellationToken.None);
 
-        Assert.Equal([3], report.Applied);
+        Assert.Equal([3, 4], report.Applied);
         Assert.Equal(2, report.FromVersion);
         Assert.False(await TableExistsAsync("partitions"));
         Assert.False(await TableExistsAsync("silos"));
