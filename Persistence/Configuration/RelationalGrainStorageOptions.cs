@@ -26,6 +26,14 @@ public abstract class RelationalGrainStorageOptions
     /// </summary>
     public bool CreateSchema { get; set; }
 
+    /// <summary>
+    /// Whether this silo is the only process that writes grain states to the database (the embedded
+    /// silo). The storage then keeps a filter of the stored keys, filled when it opens and as it
+    /// inserts, and activating a grain whose key was never stored skips the read. Never set it for a
+    /// database that other silos or tools write: a state they store would read as missing. Default false.
+    /// </summary>
+    public bool SoleWriter { get; set; }
+
     /// <summary>The silo lifecycle stage at which the storage opens. Default <see cref="Orleans.ServiceLifecycleStage.RuntimeStorageServices"/>.</summary>
     public int InitStage { get; set; } = Orleans.ServiceLifecycleStage.RuntimeStorageServices;
 }

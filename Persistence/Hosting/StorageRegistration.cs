@@ -39,7 +39,7 @@ internal static class StorageRegistration
         {
             var options = sp.GetRequiredService<IOptionsMonitor<TOptions>>().Get(key);
             StorageDatabase Database() => sp.GetRequiredService<DatabaseRegistry>().Get(settings(options));
-            return new RelationalGrainStorage(key, Database, options.CreateSchema, options.JsonSerializerOptions, options.InitStage,
+            return new RelationalGrainStorage(key, Database, options.CreateSchema, options.SoleWriter, options.JsonSerializerOptions, options.InitStage,
                 sp.GetService<IActivatorProvider>(), sp.GetRequiredService<ILogger<RelationalGrainStorage>>());
         });
         services.AddKeyedSingleton<IGrainStateStore>(name, (sp, _) => (IGrainStateStore)sp.GetRequiredKeyedService<IGrainStorage>(name));

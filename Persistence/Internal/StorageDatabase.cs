@@ -85,11 +85,23 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
     public Task<StoredState?> ReadAsync(StateKey key) =>
         _stopped ? Task.FromException<StoredState?>(new ObjectDisposedException(GetType().Name)) : _reads.ReadAsync(key);
 
+    // A read answered without a query (a key known never stored): counted with the others, no query.
+    // (The queries' series is touched as well, so it is exported at 0 rather than missing.)
+    public void CountReadWithoutQuery()
+    {
+        var provider = new KeyValuePair<string, object?>(StorageMetrics.ProviderTag, Settings.Provider);
+        _instruments.Reads.Add(1, provider);
+        _instruments.ReadQueries.Add(0, provider);
+    }
+
     // Queues a write for the next transaction; completes after it committed.
     public Task WriteAsync(WriteOp op) =>
         _writer?.EnqueueAsync(op) ?? Task.FromException(new InvalidOperationException("The storage is not open yet (it opens at silo start)."));
 
     public abstract IAsyncEnumerable<(string Key, string Json)> ScanAsync(string grainType, string stateName, CancellationToken cancellationToken);
+
+    // Every stored grain state's key (whatever its type and state name), in no particular order.
+    public abstract IAsyncEnumerable<StateKey> ScanKeysAsync(CancellationToken cancellationToken);
 
     public abstract IAsyncEnumerable<(long Sequence, byte[] Payload)> ReadJournalAsync(long from, long to, CancellationToken cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using CartRecovery.Grains.Hosting;
 using CartRecovery.Grains.Ingestion;
+using CartRecovery.Persistence.Configuration;
 using CartRecovery.Streaming.Kafka.Hosting;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -54,8 +55,13 @@ internal static class OrleansHosting
                 // CPU per event. A cluster keeps the cache: there it saves remote lookups.
                 silo.Configure<GrainDirectoryOptions>(o => o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None);
 
-                // The only silo on its storage, applying the events it takes: shopper state is written
-                // behind, the batches being durable in the event journal first.
+                // The only silo, so the only writer of its storage: grains never stored activate
+                // without a read (the storage keeps a filter of the stored keys).
+                silo.Services.PostConfigureAll<SqliteStorageOptions>(o => o.SoleWriter = true);
+                silo.Services.PostConfigureAll<PostgresStorageOptions>(o => o.SoleWriter = true);
+
+                // Applying the events it takes as well: shopper state is written behind, the batches
+                // being durable in the event journal first.
                 if ((builder.Configuration["Events:Provider"] ?? "InProcess") == "InProcess")
                 {
                     silo.UseEventJournal(builder.Configuration);

@@ -40,6 +40,16 @@ internal sealed class PostgresDatabase : StorageDatabase
         }
     }
 
+    public override async IAsyncEnumerable<StateKey> ScanKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT grain_type, grain_key, state_name FROM grain_state");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new StateKey(reader.GetString(0), reader.GetString(1), reader.GetString(2));
+        }
+    }
+
     public override async IAsyncEnumerable<(long Sequence, byte[] Payload)> ReadJournalAsync(long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand("SELECT seq, payload FROM event_journal WHERE seq BETWEEN $1 AND $2 ORDER BY seq");

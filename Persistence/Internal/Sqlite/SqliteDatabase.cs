@@ -37,6 +37,17 @@ internal sealed class SqliteDatabase : StorageDatabase
         }
     }
 
+    public override async IAsyncEnumerable<StateKey> ScanKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteConnections.Command(connection, "SELECT grain_type, grain_key, state_name FROM grain_state");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new StateKey(reader.GetString(0), reader.GetString(1), reader.GetString(2));
+        }
+    }
+
     public override async IAsyncEnumerable<(long Sequence, byte[] Payload)> ReadJournalAsync(long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

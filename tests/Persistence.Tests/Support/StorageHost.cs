@@ -36,13 +36,20 @@ internal sealed class StorageHost : IAsyncDisposable
 
     public MeterCapture Meters { get; }
 
-    public static async Task<StorageHost> StartAsync(TestDatabase database, bool createSchema = true, JsonSerializerOptions? json = null, bool reminders = false)
+    public static async Task<StorageHost> StartAsync(TestDatabase database, bool createSchema = true, JsonSerializerOptions? json = null, bool reminders = false,
+        bool soleWriter = false)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddMetrics();
         services.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("test", ServiceId));
         database.AddGrainStorage(services, StorageName, createSchema, json);
+        if (soleWriter)
+        {
+            services.PostConfigureAll<Configuration.SqliteStorageOptions>(o => o.SoleWriter = true);
+            services.PostConfigureAll<Configuration.PostgresStorageOptions>(o => o.SoleWriter = true);
+        }
+
         if (reminders)
         {
             database.AddReminderTable(services, createSchema);
