@@ -28,9 +28,10 @@ public abstract class RelationalGrainStorageOptions
 
     /// <summary>
     /// Whether this silo is the only process that writes grain states to the database (the embedded
-    /// silo). The storage then keeps a filter of the stored keys, filled when it opens and as it
-    /// inserts, and activating a grain whose key was never stored skips the read. Never set it for a
-    /// database that other silos or tools write: a state they store would read as missing. Default false.
+    /// silo). The database then keeps a filter of the stored keys, filled when it opens and on every
+    /// insert, and activating a grain whose key was never stored skips the read. Set it on every
+    /// storage of that database, and never for a database that other silos or tools write: a state
+    /// they store would read as missing. Default false.
     /// </summary>
     public bool SoleWriter { get; set; }
 

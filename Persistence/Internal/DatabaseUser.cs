@@ -4,7 +4,8 @@ namespace CartRecovery.Persistence.Internal;
 // without a silo lifecycle), closed at stop. A failed open is retried by the next call. The
 // database is looked up on first use: Orleans builds providers before it validates their options,
 // and nothing (a data source, a directory) may be created from options not yet validated.
-internal sealed class DatabaseUser(Func<StorageDatabase> lookup, bool createSchema, string name)
+// A sole writer (SoleWriter) has the database keep its filter of stored keys.
+internal sealed class DatabaseUser(Func<StorageDatabase> lookup, bool createSchema, string name, bool soleWriter = false)
 {
     private readonly object _lock = new();
     private readonly Lazy<StorageDatabase> _database = new(lookup);
@@ -28,7 +29,7 @@ internal sealed class DatabaseUser(Func<StorageDatabase> lookup, bool createSche
             ObjectDisposedException.ThrowIf(_closed, this);
             if (_open is null || _open.IsFaulted || _open.IsCanceled)
             {
-                _open = Database.OpenAsync(createSchema, name, cancellationToken);
+                _open = Database.OpenAsync(createSchema, name, soleWriter, cancellationToken);
             }
 
             return _open;

@@ -14,5 +14,8 @@ internal abstract partial class StorageDatabase
 
         [LoggerMessage(1203, LogLevel.Debug, "{Provider} database closed by {User} ({Users} users left)")]
         public static partial void Closed(ILogger logger, string provider, string user, int users);
+
+        [LoggerMessage(1204, LogLevel.Information, "{Provider} database has a sole writer: {Keys} stored keys loaded in {Seconds:0.00} s; grains never stored activate without a read")]
+        public static partial void KeysLoaded(ILogger logger, string provider, long keys, double seconds);
     }
 }

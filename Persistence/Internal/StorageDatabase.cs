@@ -13,6 +13,8 @@ namespace CartRecovery.Persistence.Internal;
 // stops, after the writer flushed what was queued.
 internal abstract partial class StorageDatabase : IAsyncDisposable
 {
+    private static readonly Task<StoredState?> NoState = Task.FromResult<StoredState?>(null);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly StorageInstruments _instruments;
     private readonly ReadCoalescer _reads;
@@ -21,6 +23,11 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
     private bool _schemaMigrated;
     private bool _schemaChecked;
     private volatile bool _stopped;
+
+    // With a sole writer: the keys of the stored states (filled while it opens, then as states are
+    // inserted), and whether the filling is done, after which a key it lacks has no state.
+    private StoredKeyFilter? _keys;
+    private volatile bool _keysComplete;
 
     protected StorageDatabase(DatabaseSettings settings, IStateReader reader, bool startReadsInline, StorageInstruments instruments, ILoggerFactory loggers)
     {
@@ -41,7 +48,9 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
     protected ILogger Logger { get; }
 
     // Registers a user: checks (or, with createSchema, migrates) the schema and starts the writer.
-    public async Task OpenAsync(bool createSchema, string user, CancellationToken cancellationToken)
+    // A sole writer (this process is the only one that writes states here) also has the stored
+    // keys loaded; every storage of the database should then say so, before any of them writes.
+    public async Task OpenAsync(bool createSchema, string user, bool soleWriter, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -52,6 +61,11 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
             {
                 _writer = new GroupCommitWriter(CreateCommitter(), Settings.MaxBatchSize, _instruments, Settings.Provider, Loggers.CreateLogger<GroupCommitWriter>());
                 _writer.Start();
+            }
+
+            if (soleWriter && _keys is null)
+            {
+                await LoadKeysAsync(cancellationToken).ConfigureAwait(false);
             }
 
             _users++;
@@ -82,21 +96,37 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
         }
     }
 
-    public Task<StoredState?> ReadAsync(StateKey key) =>
-        _stopped ? Task.FromException<StoredState?>(new ObjectDisposedException(GetType().Name)) : _reads.ReadAsync(key);
-
-    // A read answered without a query (a key known never stored): counted with the others, no query.
-    // (The queries' series is touched as well, so it is exported at 0 rather than missing.)
-    public void CountReadWithoutQuery()
+    public Task<StoredState?> ReadAsync(StateKey key)
     {
-        var provider = new KeyValuePair<string, object?>(StorageMetrics.ProviderTag, Settings.Provider);
-        _instruments.Reads.Add(1, provider);
-        _instruments.ReadQueries.Add(0, provider);
+        if (_stopped)
+        {
+            return Task.FromException<StoredState?>(new ObjectDisposedException(GetType().Name));
+        }
+
+        if (_keysComplete && !_keys!.MayContain(key))
+        {
+            // Never stored: answered without a query, counted with the reads (the queries' series
+            // is touched too, so it is exported at 0 rather than missing).
+            var provider = new KeyValuePair<string, object?>(StorageMetrics.ProviderTag, Settings.Provider);
+            _instruments.Reads.Add(1, provider);
+            _instruments.ReadQueries.Add(0, provider);
+            return NoState;
+        }
+
+        return _reads.ReadAsync(key);
     }
 
     // Queues a write for the next transaction; completes after it committed.
-    public Task WriteAsync(WriteOp op) =>
-        _writer?.EnqueueAsync(op) ?? Task.FromException(new InvalidOperationException("The storage is not open yet (it opens at silo start)."));
+    public Task WriteAsync(WriteOp op)
+    {
+        if (_keys is { } keys && op is StateWriteOp { IsClear: false, ExpectedVersion: null } insert)
+        {
+            // A first write inserts the row: known from now on, before it commits, so no read misses it.
+            keys.Add(insert.Key);
+        }
+
+        return _writer?.EnqueueAsync(op) ?? Task.FromException(new InvalidOperationException("The storage is not open yet (it opens at silo start)."));
+    }
 
     public abstract IAsyncEnumerable<(string Key, string Json)> ScanAsync(string grainType, string stateName, CancellationToken cancellationToken);
 
@@ -116,6 +146,21 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
     protected abstract IBatchCommitter CreateCommitter();
 
     protected abstract ValueTask CloseConnectionsAsync();
+
+    // Keys inserted from the moment the filter exists are added as they are written; those stored
+    // before are read from the table.
+    private async Task LoadKeysAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var keys = _keys = new StoredKeyFilter(1 << 20);
+        await foreach (var key in ScanKeysAsync(cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(key);
+        }
+
+        _keysComplete = true;
+        Log.KeysLoaded(Logger, Settings.Provider, keys.Count, started.Elapsed.TotalSeconds);
+    }
 
     private async Task PrepareSchemaAsync(bool createSchema, string user, CancellationToken cancellationToken)
     {

@@ -15,8 +15,5 @@ internal sealed partial class RelationalGrainStorage
 
         [LoggerMessage(1003, LogLevel.Warning, "Grain storage '{Storage}' refused a stale write of {Key}: held ETag {HeldEtag}, stored {StoredEtag}")]
         public static partial void WriteConflict(ILogger logger, string storage, StateKey key, string? heldEtag, string? storedEtag);
-
-        [LoggerMessage(1004, LogLevel.Information, "Grain storage '{Storage}' is the only writer of its database: {Keys} stored keys loaded in {Seconds:0.00} s; grains never stored activate without a read")]
-        public static partial void KeysLoaded(ILogger logger, string storage, long keys, double seconds);
     }
 }

@@ -23,17 +23,11 @@ internal sealed partial class RelationalGrainStorage : IGrainStorage, IGrainStat
     private readonly IActivatorProvider? _activators;
     private readonly ILogger _logger;
 
-    // With SoleWriter: the stored keys (filled while the storage opens, then as it inserts), and
-    // whether the filling is done, after which a key it does not hold is known to have no state.
-    private readonly StoredKeyFilter? _keys;
-    private volatile bool _keysComplete;
-
     public RelationalGrainStorage(string name, Func<StorageDatabase> database, bool createSchema, bool soleWriter, JsonSerializerOptions? json, int initStage,
         IActivatorProvider? activators, ILogger<RelationalGrainStorage> logger)
     {
         _name = name;
-        _keys = soleWriter ? new StoredKeyFilter(1 << 20) : null;
-        _user = new DatabaseUser(database, createSchema, $"grain storage '{name}'");
+        _user = new DatabaseUser(database, createSchema, $"grain storage '{name}'", soleWriter);
         // Options without a resolver (not from a source-generated context) get reflection metadata.
         _json = json switch
         {
@@ -47,26 +41,7 @@ internal sealed partial class RelationalGrainStorage : IGrainStorage, IGrainStat
     }
 
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe($"{nameof(RelationalGrainStorage)}-{_name}", _initStage, OpenAsync, _ => _user.CloseAsync());
-
-    private async Task OpenAsync(CancellationToken cancellationToken)
-    {
-        await _user.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
-        if (_keys is null || _keysComplete)
-        {
-            return;
-        }
-
-        // Keys inserted from now on are added as they commit; those stored before are read here.
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        await foreach (var key in _user.Database.ScanKeysAsync(cancellationToken).ConfigureAwait(false))
-        {
-            _keys.Add(key);
-        }
-
-        _keysComplete = true;
-        Log.KeysLoaded(_logger, _name, _keys.Count, started.Elapsed.TotalSeconds);
-    }
+        lifecycle.Subscribe($"{nameof(RelationalGrainStorage)}-{_name}", _initStage, ct => _user.EnsureOpenAsync(ct), _ => _user.CloseAsync());
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => ReadStateAsync(stateName, grainId, grainState, CancellationToken.None);
 
@@ -77,16 +52,6 @@ internal sealed partial class RelationalGrainStorage : IGrainStorage, IGrainStat
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         var key = Key(stateName, grainId);
-        if (_keysComplete && !_keys!.MayContain(key))
-        {
-            // Never stored (this silo is the database's only writer): nothing to read.
-            _user.Database.CountReadWithoutQuery();
-            grainState.State = CreateInstance<T>();
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-            return;
-        }
-
         StoredState? stored;
         try
         {
@@ -108,12 +73,6 @@ internal sealed partial class RelationalGrainStorage : IGrainStorage, IGrainStat
     {
         var key = Key(stateName, grainId);
         var op = new StateWriteOp(key, Serialize(grainState.State), ExpectedVersion(key, "write", grainState.ETag));
-        if (op.ExpectedVersion is null)
-        {
-            // A first write inserts the row: known from now on (before the commit, so no read can miss it).
-            _keys?.Add(key);
-        }
-
         await WriteAsync(op, cancellationToken).ConfigureAwait(false);
         grainState.ETag = op.NewVersion.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
