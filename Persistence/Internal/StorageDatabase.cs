@@ -153,9 +153,18 @@ internal abstract partial class StorageDatabase : IAsyncDisposable
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var keys = _keys = new StoredKeyFilter(1 << 20);
-        await foreach (var key in ScanKeysAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            keys.Add(key);
+            await foreach (var key in ScanKeysAsync(cancellationToken).ConfigureAwait(false))
+            {
+                keys.Add(key);
+            }
+        }
+        catch
+        {
+            // The open fails; the next one (a retry) loads the keys again from the start.
+            _keys = null;
+            throw;
         }
 
         _keysComplete = true;

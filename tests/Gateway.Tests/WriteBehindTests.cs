@@ -71,6 +71,43 @@ public sealed class WriteBehindTests : IDisposable
         Assert.Equal(2, Events.Quantity((await after.GetCartAsync("rp-1", "c-9"))!.Value));
     }
 
+    [Fact]
+    public async Task ABatchThatFailsDoesNotLoseTheEarlierBatchesItsShopperHadNotWrittenYet()
+    {
+        var db = _dir.File("state.db");
+        await using var app = await StartAsync(60, db);
+        var first = Events.Batch(Events.PageView("rl-1"));
+        Assert.Equal(HttpStatusCode.OK, (await app.PostEventsAsync(first)).Status);
+
+        // The next batch's cart write fails: the shopper's activation is dropped with the first
+        // batch applied in memory only.
+        await ExecuteAsync(db, """
+            CREATE TRIGGER refuse_cart BEFORE INSERT ON grain_state
+            WHEN NEW.grain_type = 'cart' AND NEW.grain_key = 'rl-1/c-1'
+            BEGIN SELECT RAISE(ABORT, 'cart writes refused by the test'); END
+            """);
+        var second = Events.Batch(Events.AddToCart("rl-1", "c-1"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.PostEventsAsync(second)).Status);
+        await ExecuteAsync(db, "DROP TRIGGER refuse_cart");
+
+        // The store sends the failed batch again; the first one comes back from the journal.
+        Assert.Equal(HttpStatusCode.OK, (await app.PostEventsAsync(second)).Status);
+        var expected = EventIds(first, "rl-1").Concat(EventIds(second, "rl-1")).Order().ToList();
+        var shopper = await GatewayApp.EventuallyAsync(() => ShopperAsync(app, "rl-1"), s => RecentEventIds(s).Order().SequenceEqual(expected),
+            "both batches applied to the shopper", TimeSpan.FromSeconds(15));
+        Assert.Equal(2, shopper.GetProperty("session_features")[0].GetProperty("events").GetInt32());
+        Assert.Equal(1, Events.Quantity((await app.GetCartAsync("rl-1", "c-1"))!.Value));
+    }
+
+    private static async Task ExecuteAsync(string database, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     private static async Task<GatewayApp> StartAsync(double writeBehindSeconds, string database)
     {
         var app = new App(writeBehindSeconds, database);
