@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
+using System.Text.Json;
 using CartRecovery.Grains.Abstractions;
 using CartRecovery.Grains.Abstractions.Events;
 using CartRecovery.Grains.Common;
+using CartRecovery.Grains.Json;
 using CartRecovery.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Providers;
-using CartRecovery.Grains.Json;
-using System.Text.Json;
 
 namespace CartRecovery.Grains.Ingestion;
 

@@ -89,16 +89,24 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.Equal(batches.Count(b => b.Count > 0), sent);
 
         // Deadlines of carts whose silo died still fire (from their reminders, on the survivors).
+        // (Within a minute: the whole suite runs its assemblies side by side on two cores.)
         var abandoned = 0;
-        var until = DateTime.UtcNow.AddSeconds(40);
+        var waiting = new List<string>();
+        var until = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < until)
         {
             abandoned = 0;
+            waiting.Clear();
             foreach (var e in fresh)
             {
-                if (await cluster.GetCartAsync(gateways[0], e.ShopperId, "fresh-cart") is { } c && c.GetProperty("stage").GetString() is "abandoned" or "nudged")
+                var stage = (await cluster.GetCartAsync(gateways[0], e.ShopperId, "fresh-cart"))?.GetProperty("stage").GetString();
+                if (stage is "abandoned" or "nudged")
                 {
                     abandoned++;
+                }
+                else
+                {
+                    waiting.Add($"{e.ShopperId}: {stage ?? "not found"}");
                 }
             }
 
@@ -110,6 +118,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await Task.Delay(500);
         }
 
+        output.WriteLine($"deadlines fired for {abandoned} of {fresh.Count} fresh carts; still waiting: {string.Join(", ", waiting)}");
         Assert.Equal(fresh.Count, abandoned);
 
         // Every cart equals the single-pass reference; no cart holds two nudges for one stage.
