@@ -135,7 +135,7 @@ public sealed partial class EventJournal(EventJournalOptions options, IServicePr
         await foreach (var (sequence, payload) in Store.ReadAsync(0, long.MaxValue, cancellationToken))
         {
             var batch = Read(payload);
-            var byShopper = GroupByShopper(batch);
+            var byShopper = EventGroups.ByShopper(batch);
             lock (_gate)
             {
                 _last = Math.Max(_last, sequence);
@@ -267,22 +267,6 @@ public sealed partial class EventJournal(EventJournalOptions options, IServicePr
 
     private static List<StorefrontEvent> Read(byte[] payload) =>
         JsonSerializer.Deserialize(payload, GrainsJsonContext.Default.ListStorefrontEvent) ?? throw new InvalidDataException("an event journal entry holds no events");
-
-    internal static Dictionary<string, List<StorefrontEvent>> GroupByShopper(IEnumerable<StorefrontEvent> events)
-    {
-        var byShopper = new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            if (!byShopper.TryGetValue(e.ShopperId, out var list))
-            {
-                byShopper[e.ShopperId] = list = new List<StorefrontEvent>(4);
-            }
-
-            list.Add(e);
-        }
-
-        return byShopper;
-    }
 
     private static partial class Log
     {

@@ -15,27 +15,22 @@ public sealed class GrainEventBus(GrainReferences grains, DomainMetrics metrics,
 {
     public async Task PublishAsync(IReadOnlyList<StorefrontEvent> events, CancellationToken cancellationToken)
     {
-        var byShopper = EventJournal.GroupByShopper(events);
-        var calls = new Task<BatchOutcome>[byShopper.Count];
-        Task durable = Task.CompletedTask;
+        var byShopper = EventGroups.ByShopper(events);
+        long? entry = null;
+        var durable = Task.CompletedTask;
         if (journal is { Enabled: true })
         {
             // Entries left by a crash are applied again first, so a shopper sees its events in order.
             await journal.Ready.WaitAsync(cancellationToken);
-            (var entry, durable) = journal.Append(events, byShopper.Keys);
-            var i = 0;
-            foreach (var (shopper, list) in byShopper)
-            {
-                calls[i++] = ApplyJournaledAsync(shopper, list, entry);
-            }
+            (var appended, durable) = journal.Append(events, byShopper.Keys);
+            entry = appended;
         }
-        else
+
+        var calls = new Task<BatchOutcome>[byShopper.Count];
+        var i = 0;
+        foreach (var (shopper, list) in byShopper)
         {
-            var i = 0;
-            foreach (var (shopper, list) in byShopper)
-            {
-                calls[i++] = ApplyAsync(shopper, list);
-            }
+            calls[i++] = ApplyAsync(shopper, list, entry);
         }
 
         try
@@ -57,30 +52,24 @@ public sealed class GrainEventBus(GrainReferences grains, DomainMetrics metrics,
         metrics.Ingested(applied, "http");
     }
 
-    private async Task<BatchOutcome> ApplyJournaledAsync(string shopper, List<StorefrontEvent> events, long entry)
+    // One shopper's call: Apply, or ApplyJournaled when the batch is the journal's entry.
+    private async Task<BatchOutcome> ApplyAsync(string shopper, List<StorefrontEvent> events, long? entry)
     {
         var started = Stopwatch.GetTimestamp();
+        var grain = grains.Get<IShopperGrain>(shopper);
         try
         {
-            var outcome = await grains.Get<IShopperGrain>(shopper).ApplyJournaled(new EventBatch(events), entry);
+            var outcome = entry is { } journaled ? await grain.ApplyJournaled(new EventBatch(events), journaled) : await grain.Apply(new EventBatch(events));
             metrics.ShopperBatch(Stopwatch.GetElapsedTime(started).TotalSeconds);
             return outcome;
         }
-        catch
+        catch when (entry is not null)
         {
             // The entry may be durable while this shopper's activation dropped what it applied:
             // it is applied again, and the store's retry of the batch then finds its ids.
-            journal!.ReplayLater(shopper, [entry]);
+            journal!.ReplayLater(shopper, [entry.Value]);
             throw;
         }
-    }
-
-    private async Task<BatchOutcome> ApplyAsync(string shopper, List<StorefrontEvent> events)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var outcome = await grains.Get<IShopperGrain>(shopper).Apply(new EventBatch(events));
-        metrics.ShopperBatch(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return outcome;
     }
 }
 

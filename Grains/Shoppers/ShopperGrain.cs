@@ -88,7 +88,7 @@ public sealed partial class ShopperGrain(
 
             if (EventTypes.TouchesCart(e.Type) && CartOf(e) is { } cartId)
             {
-                Add(byCart ??= new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal), cartId, e);
+                EventGroups.Add(byCart ??= new Dictionary<string, List<StorefrontEvent>>(StringComparer.Ordinal), cartId, e);
             }
         }
 
@@ -144,14 +144,8 @@ public sealed partial class ShopperGrain(
         catch
         {
             // What this activation holds may now be ahead of storage; the retry starts from storage.
-            // Entries applied here but not yet written are applied again to the next activation
-            // (this batch's own entry is the caller's to hand over).
-            if (_unwritten is { } lost)
-            {
-                _unwritten = null;
-                journal.ReplayLater(S.ShopperId, lost);
-            }
-
+            // (This batch's own entry is the caller's to hand over.)
+            HandBackUnwritten();
             this.DeactivateOnIdle();
             throw;
         }
@@ -173,13 +167,18 @@ public sealed partial class ShopperGrain(
             }
             catch
             {
-                // The state is not stored: the next activation gets the entries again from the journal.
-                if (_unwritten is { } lost)
-                {
-                    _unwritten = null;
-                    journal.ReplayLater(S.ShopperId, lost);
-                }
+                HandBackUnwritten();
             }
+        }
+    }
+
+    /// <summary>This activation's state will not be stored: the journal applies its unwritten entries again to the next one.</summary>
+    private void HandBackUnwritten()
+    {
+        if (_unwritten is { } lost)
+        {
+            _unwritten = null;
+            journal.ReplayLater(S.ShopperId, lost);
         }
     }
 
@@ -227,33 +226,7 @@ public sealed partial class ShopperGrain(
         }
     }
 
-    private static void Add(Dictionary<string, List<StorefrontEvent>> groups, string key, StorefrontEvent e)
-    {
-        if (!groups.TryGetValue(key, out var list))
-        {
-            groups[key] = list = new List<StorefrontEvent>(4);
-        }
-
-        list.Add(e);
-    }
-
-    private bool Seen(string eventId)
-    {
-        if (_recent is not null)
-        {
-            return _recent.Contains(eventId);
-        }
-
-        foreach (var id in S.RecentEventIds)
-        {
-            if (string.Equals(id, eventId, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private bool Seen(string eventId) => _recent?.Contains(eventId) ?? S.RecentEventIds.Contains(eventId);
 
     private void Remember(string eventId)
     {

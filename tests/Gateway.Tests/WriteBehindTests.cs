@@ -101,11 +101,18 @@ public sealed class WriteBehindTests : IDisposable
 
     private static async Task ExecuteAsync(string database, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(database);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
+    }
+
+    // A connection of its own to the app's file, behind the app's back.
+    private static async Task<SqliteConnection> OpenAsync(string database)
+    {
+        var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        await connection.OpenAsync();
+        return connection;
     }
 
     private static async Task<GatewayApp> StartAsync(double writeBehindSeconds, string database)
@@ -130,8 +137,7 @@ public sealed class WriteBehindTests : IDisposable
 
     private static async Task<List<(long Sequence, byte[] Payload)>> JournalAsync(string database)
     {
-        await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(database);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT seq, payload FROM event_journal ORDER BY seq";
         await using var reader = await command.ExecuteReaderAsync();
@@ -146,8 +152,7 @@ public sealed class WriteBehindTests : IDisposable
 
     private static async Task InsertAsync(string database, (long Sequence, byte[] Payload) entry)
     {
-        await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(database);
         await using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO event_journal (seq, payload, appended_at) VALUES ($s, $p, 0)";
         command.Parameters.AddWithValue("$s", entry.Sequence);
